@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "pvtop",
+    products: [
+        .executable(name: "pvtop", targets: ["pvtop"]),
+        .library(name: "PVReplay", targets: ["PVReplay"]),
+        .library(name: "PVDashboard", targets: ["PVDashboard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // zlib + liblzma for transparent .gz / .xz trace input.
+        .systemLibrary(name: "CDecompress", path: "Sources/CDecompress",
+                       providers: [.apt(["zlib1g-dev", "liblzma-dev"])]),
+        // ncursesw: the only C the dashboard touches; shim.h wraps macros and globals.
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses",
+                       providers: [.apt(["libncurses-dev"])]),
+        .target(name: "PVTrace", dependencies: ["CDecompress"]),
+        .target(name: "PVKernel", dependencies: [
+            "PVTrace",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ], resources: [.copy("Profiles")]),
+        .target(name: "PVReplay", dependencies: [
+            "PVTrace", "PVKernel",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .target(name: "PVDashboard", dependencies: [
+            "PVReplay", "PVKernel",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .executableTarget(name: "pvtop", dependencies: [
+            "PVTrace", "PVKernel", "PVReplay", "PVDashboard", "CNCurses",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "PVTraceTests", dependencies: ["PVTrace"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PVKernelTests", dependencies: ["PVKernel", "PVTrace"]),
+        .testTarget(name: "PVReplayTests", dependencies: ["PVReplay", "PVKernel", "PVTrace"]),
+        .testTarget(name: "PVDashboardTests", dependencies: ["PVDashboard", "PVReplay", "PVKernel"]),
+        // Depends on the executable so `swift test` builds the binary it drives.
+        .testTarget(name: "EndToEndTests", dependencies: ["pvtop"]),
+    ]
+)

@@ -1,0 +1,122 @@
+import Foundation
+
+/// A CPU-generation cost profile: cycles per action, each value with its `source` or flagged
+/// as an `assumption` (with the reason), loaded from a JSON data file so a user can read and
+/// change every number. See Sources/PVKernel/Profiles/*.json.
+///
+/// File format:
+/// ```json
+/// { "name": "vtx-2006", "description": "…", "clockGHz": 2.0,
+///   "ept": false,
+///   "costs": { "native.cli": { "cycles": 5, "source": "costs.md B1 …" },
+///              "xen.hypercall": { "cycles": 900, "assumption": "no published number …" } } }
+/// ```
+public struct CostProfile: Sendable {
+    public var name: String
+    public var description: String
+    /// One place converts cycles to time: this clock.
+    public var clockGHz: Double
+    /// Whether the CPU has EPT/NPT (two-dimensional paging). Without it KVM uses shadow paging.
+    public var ept: Bool
+    public var costs: [String: Parameter]
+    /// Where it was loaded from (a bundled name or a user's path).
+    public var origin: String
+
+    public struct Parameter: Sendable, Equatable {
+        public var value: Double
+        public var source: String?
+        public var assumption: String?
+        public var isAssumption: Bool { assumption != nil }
+    }
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case unreadable(String, String)
+        case malformed(String, String)
+        case missingCost(profile: String, key: String)
+        case unknownProfile(String, available: [String])
+
+        public var description: String {
+            switch self {
+            case let .unreadable(path, why): return "\(path): error: cannot read profile: \(why)"
+            case let .malformed(path, why): return "\(path): error: \(why)"
+            case let .missingCost(profile, key):
+                return "\(profile): error: profile has no cost \"\(key)\" (add it with a source or an assumption)"
+            case let .unknownProfile(name, available):
+                return "no profile named \"\(name)\"; bundled: \(available.joined(separator: ", ")) (or pass a .json path)"
+            }
+        }
+    }
+
+    /// Cycles for `key`; throws if the profile lacks it, so a backend fails at start-up,
+    /// never in the middle of a replay.
+    public func cycles(_ key: String) throws -> Double {
+        guard let p = costs[key] else { throw LoadError.missingCost(profile: origin, key: key) }
+        return p.value
+    }
+
+    /// Clock conversion: the only place cycles become time.
+    @inline(__always)
+    public func nanoseconds(cycles: Double) -> Double { cycles / clockGHz }
+
+    // MARK: loading
+
+    public static var bundledNames: [String] {
+        guard let dir = Bundle.module.resourceURL?.appendingPathComponent("Profiles"),
+              let files = try? FileManager.default.contentsOfDirectory(atPath: dir.path)
+        else { return [] }
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+            .filter { $0 != "kernel-model" }.sorted()
+    }
+
+    /// A bundled profile by name (`vtx-2006`), or a JSON file by path.
+    public static func load(_ nameOrPath: String) throws -> CostProfile {
+        if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") {
+            return try load(url: URL(fileURLWithPath: nameOrPath), origin: nameOrPath)
+        }
+        guard nameOrPath != "kernel-model", bundledNames.contains(nameOrPath),
+              let url = Bundle.module.resourceURL?.appendingPathComponent("Profiles/\(nameOrPath).json")
+        else { throw LoadError.unknownProfile(nameOrPath, available: bundledNames) }
+        return try load(url: url, origin: nameOrPath)
+    }
+
+    public static func load(url: URL, origin: String) throws -> CostProfile {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw LoadError.unreadable(origin, "\(error.localizedDescription)")
+        }
+        return try parse(data, origin: origin)
+    }
+
+    public static func parse(_ data: Data, origin: String) throws -> CostProfile {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw LoadError.malformed(origin, "not valid JSON: \(error.localizedDescription)")
+        }
+        guard let root = object as? [String: Any] else { throw LoadError.malformed(origin, "top level must be an object") }
+        guard let name = root["name"] as? String else { throw LoadError.malformed(origin, "missing \"name\"") }
+        guard let clock = (root["clockGHz"] as? NSNumber)?.doubleValue, clock > 0 else {
+            throw LoadError.malformed(origin, "missing or non-positive \"clockGHz\"")
+        }
+        let costsObject = root["costs"] as? [String: Any] ?? [:]
+        var costs: [String: Parameter] = [:]
+        for (key, raw) in costsObject {
+            costs[key] = try parameter(raw, key: key, valueKey: "cycles", origin: origin)
+        }
+        return CostProfile(name: name, description: root["description"] as? String ?? "",
+                           clockGHz: clock, ept: root["ept"] as? Bool ?? true, costs: costs, origin: origin)
+    }
+
+    /// `{ "<valueKey>": n, "source": "…" }` or `{ …, "assumption": "why" }`: exactly one of them.
+    static func parameter(_ raw: Any, key: String, valueKey: String, origin: String) throws -> Parameter {
+        guard let entry = raw as? [String: Any], let v = (entry[valueKey] as? NSNumber)?.doubleValue else {
+            throw LoadError.malformed(origin, "\"\(key)\" needs a numeric \"\(valueKey)\"")
+        }
+        let source = entry["source"] as? String
+        let assumption = entry["assumption"] as? String
+        if (source == nil) == (assumption == nil) {
+            throw LoadError.malformed(origin, "\"\(key)\" needs exactly one of \"source\" or \"assumption\"")
+        }
+        guard v >= 0, v.isFinite else { throw LoadError.malformed(origin, "\"\(key)\" must be a finite number ≥ 0") }
+        return Parameter(value: v, source: source, assumption: assumption)
+    }
+}

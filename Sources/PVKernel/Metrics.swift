@@ -1,0 +1,68 @@
+import Histogram
+
+/// What one engine has measured so far. A value type: copying it is how a Snapshot is taken.
+public struct EngineMetrics: Sendable {
+    /// Events replayed through this engine.
+    public var events: UInt64 = 0
+    /// pv-op calls priced (a call with `count` n counts n).
+    public var ops: UInt64 = 0
+    /// Per `EventClass` (index = `EventClass.allCases` order): samples and cycles.
+    public var classCounts: [UInt64]
+    public var classCycles: [Double]
+    /// Latency in nanoseconds per event class: the cost of the class's ops plus the fixed
+    /// kernel-work term (same for every engine).
+    public var latency: [Histogram<UInt64>]
+    /// Calls and cycles per op (index = `PVOp.rawValue`).
+    public var opCounts: [UInt64]
+    public var opCycles: [Double]
+    /// Transition counts and cycles (index = the backend's TransitionID).
+    public var transitionCounts: [UInt64]
+    public var transitionCycles: [Double]
+    /// Batch sizes at flush (index = entries, capped at `Ledger.maxBatchSize`) and reasons.
+    public var batchSizes: [UInt64]
+    public var flushReasonCounts: [UInt64]
+    public var batchedEntries: UInt64 = 0
+    /// Per-CPU simulated clock, nanoseconds since the first event.
+    public var cpuClockNanoseconds: [Double]
+    /// Cycles priced for ops (the virtualization-relevant part of the simulated time).
+    public var pricedCycles: Double = 0
+
+    public init(cpuCount: Int, transitionCount: Int, flushReasonCount: Int) {
+        let classes = EventClass.allCases.count
+        classCounts = Array(repeating: 0, count: classes)
+        classCycles = Array(repeating: 0, count: classes)
+        latency = (0..<classes).map { _ in EngineMetrics.makeHistogram() }
+        opCounts = Array(repeating: 0, count: PVOp.allCases.count)
+        opCycles = Array(repeating: 0, count: PVOp.allCases.count)
+        transitionCounts = Array(repeating: 0, count: transitionCount)
+        transitionCycles = Array(repeating: 0, count: transitionCount)
+        batchSizes = Array(repeating: 0, count: Ledger.maxBatchSize + 1)
+        flushReasonCounts = Array(repeating: 0, count: flushReasonCount)
+        cpuClockNanoseconds = Array(repeating: 0, count: max(cpuCount, 1))
+    }
+
+    /// ns from 1 to 1 hour at 3 significant digits (HdrHistogram's usual setting).
+    public static func makeHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
+                          numberOfSignificantValueDigits: .three)
+    }
+
+    /// Simulated elapsed time: the latest CPU clock (the makespan).
+    public var simulatedNanoseconds: Double { cpuClockNanoseconds.max() ?? 0 }
+
+    public func latency(of eventClass: EventClass) -> Histogram<UInt64> {
+        latency[EventClass.allCases.firstIndex(of: eventClass)!]
+    }
+
+    public func count(of eventClass: EventClass) -> UInt64 {
+        classCounts[EventClass.allCases.firstIndex(of: eventClass)!]
+    }
+
+    public func transitions(of kind: TransitionKind, in descriptor: BackendDescriptor) -> UInt64 {
+        var n: UInt64 = 0
+        for (i, t) in descriptor.transitions.enumerated() where t.kind == kind { n &+= transitionCounts[i] }
+        return n
+    }
+
+    public var totalTransitions: UInt64 { transitionCounts.reduce(0, &+) }
+}

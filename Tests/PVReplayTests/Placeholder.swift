@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderPVReplayTests() { #expect(Bool(true)) }
