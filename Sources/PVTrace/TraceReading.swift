@@ -86,3 +86,10 @@ public struct TraceError: Error, Sendable, Equatable, CustomStringConvertible {
         line > 0 ? "\(file):\(line): error: \(message)" : "\(file): error: \(message)"
     }
 }
+
+/// Raw bytes in: a file (plain, .gz, .xz), a pipe, or tracefs `trace_pipe`.
+/// `read` returns 0 at end of input; a live source blocks (or polls) until data or a stop.
+public protocol ByteStream: AnyObject {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    func close()
+}
