@@ -96,9 +96,14 @@ public enum PVOp: UInt8, Sendable, CaseIterable, Comparable {
 ///
 /// `count` repeats the call (e.g. 24 `set_pte`s in a fork's copy loop) so the kernel need not
 /// emit each; backends must price it exactly as `count` separate calls (batching included).
-/// `arg` is op-specific and documented where the kernel emits it: the MSR number for
-/// `read_msr`/`write_msr`, the number of target CPUs for `flush_tlb_multi`/`send_ipi`, the
-/// number of pages for a flush, the page-table pages for `enter_mmap`/`exit_mmap`.
+/// `arg` is op-specific:
+/// - `read_msr` / `write_msr`: the MSR number (0x6e0 TSC_DEADLINE, 0xc0000100 FS_BASE …).
+/// - `send_ipi`: the number of target CPUs.
+/// - `flush_tlb_multi`: target CPUs in the low 32 bits, pages in the high 32 (0 = full flush);
+///   use `PVCall.flushTargets` / `PVCall.flushPages`.
+/// - `enter_mmap` / `exit_mmap`: the page-table pages to pin / unpin.
+/// - `write_cr3`: 1 when the load also flushes (new ASID, `tlb_flush pages:-1`), else 0.
+/// - `interrupt_entry`: the vector class (0 timer, 1 IPI, 2 device).
 public struct PVCall: Sendable, Equatable {
     public var op: PVOp
     public var count: UInt32
@@ -107,4 +112,13 @@ public struct PVCall: Sendable, Equatable {
     public init(_ op: PVOp, count: UInt32 = 1, arg: UInt64 = 0) {
         self.op = op; self.count = count; self.arg = arg
     }
+}
+
+extension PVCall {
+    public static func flushTLBMulti(targets: Int, pages: Int) -> PVCall {
+        PVCall(.flush_tlb_multi, arg: UInt64(UInt32(clamping: targets)) | (UInt64(UInt32(clamping: max(pages, 0))) << 32))
+    }
+    public var flushTargets: Int { Int(arg & 0xffff_ffff) }
+    /// 0 = full flush.
+    public var flushPages: Int { Int(arg >> 32) }
 }
