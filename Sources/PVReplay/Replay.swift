@@ -12,6 +12,10 @@ public final class Replay: ReplayControl {
     /// Makes a fresh source positioned at the first line (restart and seek-back reopen it).
     private let open: () throws -> any TraceSource
     private let restartable: Bool
+    /// Loads a profile by name or path (tests pass their own).
+    private let profileLoader: (String) throws -> CostProfile
+    public typealias BackendMaker = (BackendID, CostProfile, BackendOptions) throws -> any Backend
+    private let makeBackend: BackendMaker
 
     private var source: any TraceSource
     private var kernel: Kernel
@@ -31,13 +35,17 @@ public final class Replay: ReplayControl {
     ///   - open: returns a new source at the first line; called again on restart.
     ///   - restartable: false for a live source (restart/seek-back are then refused).
     public init(name: String, configuration: ReplayConfiguration, parameters: KernelParameters,
-                restartable: Bool = true, open: @escaping () throws -> any TraceSource) throws {
+                restartable: Bool = true, makeBackend: @escaping BackendMaker = BackendFactory.make,
+                loadProfile: @escaping (String) throws -> CostProfile = CostProfile.load,
+                open: @escaping () throws -> any TraceSource) throws {
+        self.makeBackend = makeBackend
+        self.profileLoader = loadProfile
         self.name = name
         self.configuration = configuration
         self.parameters = parameters
         self.open = open
         self.restartable = restartable
-        self.profile = try CostProfile.load(configuration.profile)
+        self.profile = try profileLoader(configuration.profile)
         self.source = try open()
         self.kernel = Kernel(parameters: parameters, cpuCount: configuration.options.cpuCount)
         try start()
@@ -56,7 +64,7 @@ public final class Replay: ReplayControl {
         kernel = Kernel(parameters: parameters, cpuCount: options.cpuCount)
         let ids = [BackendID.native] + configuration.backends.filter { $0 != .native }
         engines = try ids.map { id in
-            Engine(backend: try BackendFactory.make(id, profile: profile, options: options),
+            Engine(backend: try makeBackend(id, profile, options),
                    profile: profile, parameters: parameters, cpuCount: options.cpuCount,
                    traceStart: traceStart ?? 0)
         }
@@ -115,7 +123,7 @@ public final class Replay: ReplayControl {
 
     public func reconfigure(_ newConfiguration: ReplayConfiguration) throws {
         let target = position
-        let newProfile = try CostProfile.load(newConfiguration.profile)
+        let newProfile = try profileLoader(newConfiguration.profile)
         configuration = newConfiguration
         profile = newProfile
         try restart()
