@@ -11,4 +11,8 @@ static inline lzma_stream cdz_lzma_stream_init(void) {
     lzma_stream s = LZMA_STREAM_INIT;
     return s;
 }
+/* LZMA_CONCATENATED is a UINT32_C() macro Swift does not import; decode `cat a.xz b.xz` like xz(1). */
+static inline lzma_ret cdz_lzma_stream_decoder(lzma_stream *s) {
+    return lzma_stream_decoder(s, UINT64_MAX, LZMA_CONCATENATED);
+}
 #endif
