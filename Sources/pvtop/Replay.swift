@@ -52,20 +52,7 @@ extension Pvtop {
         @Option(name: .long, help: ArgumentHelp("Initial replay speed for the dashboard (trace seconds per wall second; 0 = as fast as possible).", valueName: "x"))
         var speed: Double = 1
 
-        func run() throws {
-            do {
-                try runChecked()
-            } catch let error as CLIError {
-                FileHandle.standardError.write(Data("pvtop: \(error.description)\n".utf8))
-                throw ExitCode(2)
-            } catch let error as TraceError {
-                FileHandle.standardError.write(Data("pvtop: \(error.description)\n".utf8))
-                throw ExitCode(2)
-            } catch let error as CostProfile.LoadError {
-                FileHandle.standardError.write(Data("pvtop: \(error.description)\n".utf8))
-                throw ExitCode(2)
-            }
-        }
+        func run() throws { try reportingUserErrors { try runChecked() } }
 
         private func runChecked() throws {
             let path = try trace ?? BundledTraces.defaultPath()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PVKernel
 import PVReplay
+import PVTrace
 
 /// Engine choices shared by `replay` and `live`.
 struct EngineOptions: ParsableArguments {
@@ -122,4 +123,22 @@ enum BundledTraces {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
+}
+
+/// Runs `body`; an error the user can act on (bad input, options, profile) becomes one line on
+/// stderr and exit status 2, never a crash or a stack trace.
+func reportingUserErrors(_ body: () throws -> Void) throws {
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("pvtop: \(message)\n".utf8))
+        return ExitCode(2)
+    }
+    do {
+        try body()
+    } catch let error as CLIError {
+        throw fail(error.description)
+    } catch let error as TraceError {
+        throw fail(error.description)
+    } catch let error as CostProfile.LoadError {
+        throw fail(error.description)
+    }
 }
