@@ -251,7 +251,7 @@ public final class FtraceTextReader: TraceSource {
     }
 
     /// `CPU:0 [LOST 246 EVENTS]` (kernel trace_pipe), `CPU:0 [246 EVENTS DROPPED]` /
-    /// `CPU:0 [EVENTS DROPPED]` (trace-cmd report), `CPU 1 is empty` (trace-cmd preamble).
+    /// `CPU:0 [EVENTS DROPPED]` (trace-cmd report).
     private func parseCPULine(_ b: LineBytes, from k0: Int) throws -> TraceRecord? {
         var k = k0 + 3
         if b[k] == 0x3a {
@@ -275,14 +275,10 @@ public final class FtraceTextReader: TraceSource {
             noteCPU(Int(cpu))
             return .lost(cpu: UInt16(cpu), count: count, line: lineNumber)
         }
-        if eventCount == 0 && b[k] == 0x20 && b.find(" is empty", from: k) != nil {
-            sawTraceCmdPreamble = true
-            return nil
-        }
         return nil
     }
 
-    /// trace-cmd report's first lines: `version = 6`, `cpus=2`, `CPU 0 is empty` (handled above).
+    /// trace-cmd report's first lines: `version = 6`, `cpus=2`, `CPU 0 is empty`.
     private func parseTraceCmdPreamble(_ b: LineBytes, from k0: Int) -> Bool {
         if b.hasPrefix("cpus=", at: k0) {
             var k = k0 + 5
@@ -292,7 +288,7 @@ public final class FtraceTextReader: TraceSource {
                 return true
             }
         }
-        if b.hasPrefix("version = ", at: k0) {
+        if b.hasPrefix("version = ", at: k0) || (b.hasPrefix("CPU ", at: k0) && b.find(" is empty", from: k0) != nil) {
             sawTraceCmdPreamble = true
             return true
         }
@@ -541,14 +537,13 @@ public final class FtraceTextReader: TraceSource {
         while j > body && b[j] != 0x20 { j -= 1 }
         let state = b[j + 1]
         guard let prevPid = Self.pluginPid(b, before: j, floor: body),
-              let bracket = b.lastIndex(of: 0x5b, before: b.count, notBefore: arrow + 5),
-              let nextPid = Self.pluginPid(b, before: bracket, floor: arrow + 5),
+              let nextPid = Self.pluginPid(b, before: b.count, floor: arrow + 5),
               state != 0x20 && state != 0 else { return nil }
         return .schedSwitch(prevPid: prevPid, prevState: state, nextPid: nextPid)
     }
 
-    /// trace-cmd plugin style `comm:pid [prio]` ending just before `limit`: the pid after the
-    /// last ':' before the `[prio]` group.
+    /// trace-cmd plugin style `comm:pid [prio]` before `limit`: the pid after the last ':'
+    /// before the last `[prio]` group.
     private static func pluginPid(_ b: LineBytes, before limit: Int, floor: Int) -> Int32? {
         guard let bracket = b.lastIndex(of: 0x5b, before: limit, notBefore: floor) else { return nil }
         var j = bracket - 1
