@@ -77,23 +77,42 @@ enum EventDecoder: Equatable {
 }
 
 /// Distinct event names seen so far: name bytes -> decoder, interned name, line count.
-/// Looked up once per line by a hash of the name bytes; a `String` is built only the first
-/// time a name appears.
+/// Looked up once per line by a hash of the name bytes in a small open-addressed table; a
+/// `String` is built only the first time a name appears. The per-line fields are parallel
+/// arrays so a lookup copies no `String` or array (no retain/release on the hot path).
 struct EventNameTable {
     struct Entry {
         var bytes: [UInt8]
-        var decoder: EventDecoder
-        var nameID: UInt32
         var name: String
-        var lines: UInt64 = 0
+        var hash: UInt64
     }
 
     private(set) var entries: [Entry] = []
-    private var byHash: [UInt64: Int] = [:]
+    private(set) var decoders: [EventDecoder] = []
+    private(set) var nameIDs: [UInt32] = []
+    var lines: [UInt64] = []
+    /// The printed name bytes of all entries, back to back (compared without touching `entries`).
+    private var pool: [UInt8] = []
+    private var poolOffsets: [Int] = []
+    private var poolLengths: [Int] = []
+    /// Open addressing, linear probing: hash and entry index + 1 (0 = empty slot).
+    private var slotHashes = [UInt64](repeating: 0, count: 256)
+    private var slotEntries = [Int32](repeating: 0, count: 256)
 
-    /// FNV-1a over the name bytes, mixed with the print style (0 `name:`, 1 `name(`, 2 `name ->`).
+    /// A hash of the name bytes and the print style (0 `name:`, 1 `name(`, 2 `name ->`).
+    /// Names of 8 bytes or more are hashed from their first and last 8 bytes (two loads instead
+    /// of a byte loop); equality is always confirmed with memcmp.
     @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int, style: UInt8) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(style)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(style) ^ UInt64(truncatingIfNeeded: n) << 56
+        if n >= 8 {
+            let raw = UnsafeRawPointer(p)
+            let head = raw.loadUnaligned(as: UInt64.self)
+            let tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            h ^= head &* 0x9e37_79b9_7f4a_7c15
+            h = (h ^ (h >> 29)) &* 0xbf58_476d_1ce4_e5b9
+            h ^= tail &* 0x94d0_49bb_1331_11eb
+            return h ^ (h >> 32)
+        }
         for i in 0..<n {
             h = (h ^ UInt64(p[i])) &* 0x0000_0100_0000_01b3
         }
@@ -103,15 +122,23 @@ struct EventNameTable {
     /// The entry index for the name at `p[0..<n]` printed in `style`, creating it on first sight.
     mutating func index(_ p: UnsafePointer<UInt8>, _ n: Int, style: UInt8, strings: StringTable) -> Int {
         let h = Self.hash(p, n, style: style)
-        if let i = byHash[h], entries[i].bytes.count == n,
-           entries[i].bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) == 0 }) {
-            return i
+        let mask = slotHashes.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while slotEntries[slot] != 0 {
+            if slotHashes[slot] == h {
+                let i = Int(slotEntries[slot]) - 1
+                if poolLengths[i] == n,
+                   pool.withUnsafeBufferPointer({ memcmp($0.baseAddress! + poolOffsets[i], p, n) == 0 }) {
+                    return i
+                }
+            }
+            slot = (slot + 1) & mask
         }
-        return slowIndex(p, n, style: style, hash: h, strings: strings)
+        return insert(p, n, style: style, hash: h, strings: strings)
     }
 
-    private mutating func slowIndex(_ p: UnsafePointer<UInt8>, _ n: Int, style: UInt8, hash h: UInt64,
-                                    strings: StringTable) -> Int {
+    private mutating func insert(_ p: UnsafePointer<UInt8>, _ n: Int, style: UInt8, hash h: UInt64,
+                                 strings: StringTable) -> Int {
         let bytes = Array(UnsafeBufferPointer(start: p, count: n))
         let printed = String(decoding: bytes, as: UTF8.self)
         // tracefs prints syscalls:sys_enter_X as `sys_X(args)` and sys_exit_X as `sys_X -> ret`.
@@ -121,14 +148,28 @@ struct EventNameTable {
         case 2: name = "sys_exit_" + printed.dropFirst(4)
         default: name = printed
         }
-        // A hash collision with a different name: find it by a full scan (never happens in practice).
-        for (i, e) in entries.enumerated() where e.name == name && e.bytes == bytes { return i }
-        let entry = Entry(bytes: bytes, decoder: EventDecoder.forName(name),
-                          nameID: strings.intern(name), name: name)
-        entries.append(entry)
-        if byHash[h] == nil { byHash[h] = entries.count - 1 }
+        entries.append(Entry(bytes: bytes, name: name, hash: h))
+        decoders.append(EventDecoder.forName(name))
+        nameIDs.append(strings.intern(name))
+        lines.append(0)
+        poolOffsets.append(pool.count)
+        poolLengths.append(n)
+        pool.append(contentsOf: bytes)
+        if entries.count * 2 > slotHashes.count { rehash(slotHashes.count * 2) } else { place(h, entries.count - 1) }
         return entries.count - 1
     }
 
-    @inline(__always) mutating func count(_ i: Int) { entries[i].lines &+= 1 }
+    private mutating func place(_ h: UInt64, _ index: Int) {
+        let mask = slotHashes.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while slotEntries[slot] != 0 { slot = (slot + 1) & mask }
+        slotHashes[slot] = h
+        slotEntries[slot] = Int32(index + 1)
+    }
+
+    private mutating func rehash(_ size: Int) {
+        slotHashes = [UInt64](repeating: 0, count: size)
+        slotEntries = [Int32](repeating: 0, count: size)
+        for (i, e) in entries.enumerated() { place(e.hash, i) }
+    }
 }

@@ -92,6 +92,13 @@ struct LineBytes {
     func decimal(_ k: inout Int) -> UInt64? {
         let start = k
         var v: UInt64 = 0
+        var end = k
+        while end < count, Self.isDigit(base[end]) { end += 1 }
+        if end - start <= 19 {  // 19 digits always fit in UInt64: no overflow checks needed
+            guard end > start else { return nil }
+            while k < end { v = v &* 10 &+ UInt64(base[k] &- 0x30); k += 1 }
+            return v
+        }
         while k < count, Self.isDigit(base[k]) {
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(UInt64(base[k] &- 0x30))
