@@ -68,19 +68,30 @@ import Testing
     @Test func xenPVOutsideLazyModeEveryUpdateIsIssuedAlone() throws {
         var rig = try BackendRig(.xenPV)
         rig.call(.set_pte, count: 4)
+        // __xen_set_pte: a direct HYPERVISOR_mmu_update, not a multicall flush.
         #expect(rig.count("mmu_update") == 4)
-        #expect(rig.flushes("not-lazy") == 4)
+        #expect(rig.flushes("not-lazy") == 0)
+        rig.call(.set_pmd, count: 2)
+        #expect(rig.count("mmu_update") == 6)
+        #expect(rig.flushes("not-lazy") == 2)
+        var old = try BackendRig(.xenPV, profile: "vtx-2006")
+        old.call(.set_pte)
+        #expect(old.count("mmu_update") == 1)
     }
 
     @Test func xenPVInterruptsNeverBatch() throws {
         var rig = try BackendRig(.xenPV)
         rig.call(.lazy_mmu_enter)
         rig.call(.set_pte, count: 3)
-        // An interrupt handler's update is issued at once (xen_get_lazy_mode: NONE in interrupt),
-        // and that flush carries the interrupted section's queued entries with it.
+        // An interrupt handler's update is issued at once (xen_get_lazy_mode: NONE in interrupt):
+        // set_pte as a direct hypercall that leaves the queue alone…
         rig.call(.set_pte, inInterrupt: true)
         #expect(rig.count("mmu_update") == 1)
+        #expect(rig.xen.queuedEntries(cpu: 0).map(\.items) == [3])
+        // …other ops through xen_mc_issue, whose flush carries the interrupted section's entries.
+        rig.call(.flush_tlb_one_user, inInterrupt: true)
         #expect(rig.flushes("not-lazy") == 1)
+        #expect(rig.count("multicall") == 1)
         #expect(rig.xen.queuedEntries(cpu: 0).isEmpty)
         rig.call(.set_pte)
         #expect(rig.xen.queuedEntries(cpu: 0).map(\.items) == [1])
@@ -168,13 +179,17 @@ import Testing
         #expect(rig.count("ptwr_emulate") == 5)
     }
 
-    @Test func xenPVPinningBatchesAbout32PagesPerMulticall() throws {
+    @Test func xenPVPinningFillsAMulticallEvery16PageTablePages() throws {
         var rig = try BackendRig(.xenPV)
         rig.call(.enter_mmap, arg: 64)
-        // 64 update_va_mapping entries + one PIN_L4 mmuext entry: 32 + 32 + 1.
-        #expect(rig.flushes("slots-full") == 2)
-        #expect(rig.count("multicall") == 2)
-        #expect(rig.count("mmuext_op") == 1)
+        // (64 + 2 pgds) × (update_va_mapping + PIN entry) = 132 entries: 4 full batches + 4.
+        #expect(rig.flushes("slots-full") == 4)
+        #expect(rig.flushes("not-lazy") == 1)
+        #expect(rig.count("multicall") == 5)
+        #expect(rig.ledger.batchSizes[32] == 4)
+        rig.call(.exit_mmap, arg: 64)
+        // 1 + 1 + 64 × 2 = 130 entries.
+        #expect(rig.count("multicall") == 10)
     }
 
     @Test func xenPVSyscallBouncesAndReturnsThroughTheIretHypercall() throws {

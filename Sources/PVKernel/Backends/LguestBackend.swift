@@ -179,8 +179,9 @@ public struct LguestBackend: RuleTableBackend {
             let rule = Self.rules[op]!
             let lazy = !ctx.inInterrupt && batching && cpus[cpu].lazy != .none
             if rule.batched && lazy {
-                // lazy_hcall → async_hcall: a free slot takes the call; a full ring makes it
-                // synchronously, and that hypercall drains the whole ring first.
+                // lazy_hcall → async_hcall: a free slot (hcall_status 0xFF) takes the call; if the
+                // next slot is still pending, "Table full, so do normal hcall which will flush
+                // table" (lguest/boot.c async_hcall, read in several 2.6.2x-4.x copies).
                 if cpus[cpu].ring < Self.ringSize {
                     cpus[cpu].ring += 1
                     ledger.charge(slotWrite)

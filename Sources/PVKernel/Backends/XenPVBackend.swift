@@ -61,8 +61,8 @@ public struct XenPVBackend: RuleTableBackend {
         .write_cr2: OpRule(.memory, "store vcpu_info.arch.cr2", cost: "xen.vcpu_info_access", source: "\(mmu) xen_write_cr2"),
         .read_cr3: OpRule(.memory, "per-CPU xen_cr3", cost: "xen.vcpu_info_access", source: "\(mmu) xen_read_cr3"),
         .write_cr3: OpRule(.batched, "mmuext NEW_BASEPTR + NEW_USER_BASEPTR (one coalesced entry)", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_write_cr3 / __xen_write_cr3"),
-        .enter_mmap: OpRule(.batched, "pin: update_va_mapping RO per table page + MMUEXT_PIN_L4_TABLE ×2", cost: "xen.pin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_enter_mmap → xen_pgd_pin"),
-        .exit_mmap: OpRule(.batched, "unpin: MMUEXT_UNPIN_TABLE ×2 + update_va_mapping RW per page", cost: "xen.unpin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_exit_mmap → xen_pgd_unpin (drop_mm_ref IPIs not modelled)"),
+        .enter_mmap: OpRule(.batched, "pin: per table page update_va_mapping RO + PIN_L1_TABLE; MMUEXT_PIN_L4_TABLE ×2 (~16 pages per multicall)", cost: "xen.pin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_enter_mmap → __xen_pgd_pin / xen_pin_page (read at 2519003d)"),
+        .exit_mmap: OpRule(.batched, "unpin: MMUEXT_UNPIN_TABLE ×2, then per page UNPIN + update_va_mapping RW; teardown becomes plain stores", cost: "xen.unpin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_exit_mmap → __xen_pgd_unpin / xen_unpin_page (drop_mm_ref IPIs not modelled)"),
         .pgd_alloc: OpRule(.memory, "allocate the user-mode pgd page", cost: "native.memory_op", source: "\(mmu) xen_pgd_alloc"),
         .pgd_free: OpRule(.memory, "free the user-mode pgd page", cost: "native.memory_op", source: "\(mmu) xen_pgd_free"),
         .flush_tlb_user: OpRule(.batched, "mmuext MMUEXT_TLB_FLUSH_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb"),
@@ -78,7 +78,7 @@ public struct XenPVBackend: RuleTableBackend {
         .release_pmd: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pmd"),
         .release_pud: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pud"),
         .release_p4d: OpRule(.nop, "p4d folded (4-level paging)", source: "asm/pgtable_types.h (CONFIG_PGTABLE_LEVELS=4)"),
-        .set_pte: OpRule(.batched, "mmu_update (coalesced in lazy MMU; alone: HYPERVISOR_mmu_update(1))", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pte → xen_batched_set_pte"),
+        .set_pte: OpRule(.batched, "mmu_update (coalesced in lazy MMU; otherwise a direct HYPERVISOR_mmu_update(1))", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) __xen_set_pte → xen_batched_set_pte (read at gregkh/linux 2519003d)"),
         .set_pmd: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pmd → xen_set_pmd_hyper"),
         .set_pud: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pud → xen_set_pud_hyper"),
         .set_p4d: OpRule(.batched, "pinned: mmu_update ×2 (kernel + user pgd)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_p4d"),
@@ -229,7 +229,17 @@ public struct XenPVBackend: RuleTableBackend {
             cpus[cpu].resumeLazyMMU = false
 
         // batched page-table updates (mmu_update records coalesce into one entry)
-        case .set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit:
+        case .set_pte, .pte_clear:
+            // __xen_set_pte: batched only in lazy MMU mode; otherwise a direct
+            // HYPERVISOR_mmu_update(1) that leaves the multicall buffer alone ("a hypercall is
+            // much cheaper" than trap-and-emulate).
+            if mode(ctx) == .mmu {
+                queue(cpu, t.mmuUpdate, bytes: Self.mmuUpdateBytes, work: c.mmuUpdate, coalesce: true, &ledger)
+            } else {
+                ledger.transition(t.mmuUpdate, cycles: c.hypercall + c.mmuUpdate)
+            }
+        case .set_pmd, .set_pud, .ptep_modify_prot_commit:
+            // xen_set_pmd_hyper / xen_ptep_modify_prot_commit: xen_mc_batch + extend + issue(MMU).
             queue(cpu, t.mmuUpdate, bytes: Self.mmuUpdateBytes, work: c.mmuUpdate, coalesce: true, &ledger)
             issue(cpu, ctx, .mmu, &ledger)
         case .set_p4d:
@@ -270,34 +280,45 @@ public struct XenPVBackend: RuleTableBackend {
             queue(cpu, t.fpuTaskswitch, bytes: 0, work: c.simple, coalesce: false, &ledger)
             issue(cpu, ctx, .cpu, &ledger)
         case .alloc_pte:
+            // xen_alloc_ptpage: __set_pfn_prot RO, then __pin_pagetable_pfn(PIN_L1) as its own entry.
             queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.pin, coalesce: true, &ledger)
+            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.pin, coalesce: false, &ledger)
             issue(cpu, ctx, .mmu, &ledger)
         case .alloc_pmd, .alloc_pud:
             queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
             issue(cpu, ctx, .mmu, &ledger)
         case .release_pte, .release_pmd, .release_pud:
             if cpus[cpu].unpinned { ledger.charge(priced.cycles(of: .pgd_free)); return }
-            if call.op == .release_pte {
-                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
+            if call.op == .release_pte {  // xen_release_ptpage: UNPIN entry, then RW
+                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: false, &ledger)
             }
             queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
             issue(cpu, ctx, .mmu, &ledger)
         case .enter_mmap:
-            // xen_pgd_pin: one update_va_mapping entry per table page, then PIN_L4 for the
-            // kernel and the user pgd, issued with xen_mc_issue(0).
-            for _ in 0..<max(Int(call.arg), 1) {
-                queue(cpu, t.uvm, bytes: 0, work: c.uvm + c.pin, coalesce: false, &ledger)
+            // __xen_pgd_pin walks the tree: xen_pin_page = update_va_mapping RO entry, plus a
+            // PIN_L1_TABLE mmuext entry for PTE pages (split PTE locks; `arg` pages are taken as
+            // PTE pages); then the pgd (RO + PIN_L4) and the user pgd (RO + PIN_L4);
+            // xen_mc_issue(0). Slots run out every 16 pages: "never more than a batch size".
+            for _ in 0..<Int(call.arg) {
+                queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
+                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.pin, coalesce: true, &ledger)
             }
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
+            for _ in 0..<2 {
+                queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
+                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.pin, coalesce: true, &ledger)
+            }
             issue(cpu, ctx, .none, &ledger)
             cpus[cpu].unpinned = false
         case .exit_mmap:
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
-            for _ in 0..<max(Int(call.arg), 1) {
-                queue(cpu, t.uvm, bytes: 0, work: c.uvm + c.unpin, coalesce: false, &ledger)
+            // __xen_pgd_unpin: UNPIN pgd + user pgd (one coalesced mmuext entry), user pgd RW,
+            // then per PTE page an UNPIN entry and an update_va_mapping RW entry; xen_mc_issue(0).
+            // (xen_drop_mm_ref's IPIs to CPUs still on this cr3 are not modelled: normally none.)
+            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.unpin, coalesce: true, &ledger)
+            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.unpin, coalesce: true, &ledger)
+            queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
+            for _ in 0..<Int(call.arg) {
+                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.unpin, coalesce: true, &ledger)
+                queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
             }
             issue(cpu, ctx, .none, &ledger)
             cpus[cpu].unpinned = true
