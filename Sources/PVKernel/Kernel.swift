@@ -46,7 +46,7 @@ public struct Kernel {
                 cpus[cpu].shootdownMaskTargets += Int(n)
                 cpus[cpu].absorbICR += Int(n)
                 return
-            case let .msrWrite(msr, value) where msr == MSR.x2apicICR:
+            case let .msrWrite(msr, value) where UInt64(msr) == MSR.x2apicICR:
                 if cpus[cpu].absorbICR > 0 {
                     cpus[cpu].absorbICR -= 1
                 } else {
@@ -149,7 +149,7 @@ public struct Kernel {
             }
 
         case let .msrWrite(msr, _):
-            switch msr {
+            switch UInt64(msr) {
             case MSR.tscDeadline:
                 out.segment(.timer, context) { $0.add(.set_next_event) }
             case MSR.x2apicICR:
@@ -358,13 +358,6 @@ public struct Kernel {
             flushCeiling = int("tlb.single_page_flush_ceiling")
         }
     }
-}
-
-/// MSR numbers the model recognises (arch/x86/include/asm/msr-index.h, apicdef.h).
-public enum MSR {
-    public static let tscDeadline: UInt32 = 0x6e0   // IA32_TSC_DEADLINE
-    public static let x2apicICR: UInt32 = 0x830     // x2APIC interrupt command register
-    public static let x2apicEOI: UInt32 = 0x80b     // x2APIC end of interrupt
 }
 
 /// The kernel's output for one event: calls grouped in segments, each one kernel path.

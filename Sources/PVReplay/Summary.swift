@@ -13,17 +13,21 @@ public enum Summary {
         out += "\(group(s.eventsReplayed)) events  profile \(s.profileName)\n"
         out += "Simulated time = recorded gaps (taken as native time) + each engine's priced pv-op cost.\n\n"
 
-        var table: [[String]] = [["engine", "sim time", "slowdown", "ops", "hypercalls", "vm exits", "rom calls", "traps", "settings"]]
+        var table: [[String]] = [["engine", "sim time", "slowdown", "ops", "hypercalls", "vm exits", "rom calls", "traps"]]
         for e in s.engines {
             let m = e.metrics, d = e.descriptor
             table.append([
                 d.displayName, fixed(m.simulatedNanoseconds / 1e9, 4) + " s", slowdownText(e.slowdown),
                 group(m.ops), group(m.transitions(of: .hypercall, in: d)), group(m.transitions(of: .vmExit, in: d)),
                 group(m.transitions(of: .romCall, in: d)), group(m.transitions(of: .trap, in: d)),
-                d.settings.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
             ])
         }
         out += render(table) + "\n"
+        for e in s.engines where !e.descriptor.settings.isEmpty {
+            out += "\(e.descriptor.displayName) settings: "
+                + e.descriptor.settings.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
+        }
+        out += "\n"
 
         for e in s.engines where e.metrics.totalTransitions > 0 {
             let m = e.metrics

@@ -115,20 +115,21 @@ func transitionNames(_ rules: [PVOp: OpRule], extra: [String] = []) -> [String] 
     return seen
 }
 
-/// Well-known MSR numbers the backends price differently (arch/x86/include/asm/msr-index.h).
-enum MSR {
-    static let fsBase: UInt64 = 0xc000_0100
-    static let gsBase: UInt64 = 0xc000_0101
-    static let kernelGSBase: UInt64 = 0xc000_0102
-    static let star: UInt64 = 0xc000_0081
-    static let lstar: UInt64 = 0xc000_0082
-    static let cstar: UInt64 = 0xc000_0083
-    static let syscallMask: UInt64 = 0xc000_0084
-    static let sysenterCS: UInt64 = 0x174
-    static let sysenterESP: UInt64 = 0x175
-    static let sysenterEIP: UInt64 = 0x176
-    static let tscDeadline: UInt64 = 0x6e0
-    static let x2apicICR: UInt64 = 0x830
-    static let x2apicEOI: UInt64 = 0x80b
-    static let tsc: UInt64 = 0x10
+/// Well-known MSR numbers the kernel model and the backends recognise
+/// (arch/x86/include/asm/msr-index.h, apicdef.h).
+public enum MSR {
+    public static let fsBase: UInt64 = 0xc000_0100
+    public static let gsBase: UInt64 = 0xc000_0101
+    public static let kernelGSBase: UInt64 = 0xc000_0102
+    public static let star: UInt64 = 0xc000_0081
+    public static let lstar: UInt64 = 0xc000_0082
+    public static let cstar: UInt64 = 0xc000_0083
+    public static let syscallMask: UInt64 = 0xc000_0084
+    public static let sysenterCS: UInt64 = 0x174
+    public static let sysenterESP: UInt64 = 0x175
+    public static let sysenterEIP: UInt64 = 0x176
+    public static let tscDeadline: UInt64 = 0x6e0
+    public static let x2apicICR: UInt64 = 0x830
+    public static let x2apicEOI: UInt64 = 0x80b
+    public static let tsc: UInt64 = 0x10
 }
