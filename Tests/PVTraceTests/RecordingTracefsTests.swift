@@ -52,6 +52,22 @@ struct RecordingTracefsTests {
         #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "pvtop-never.trace"))
     }
 
+    @Test func staleInstancesOfDeadPvtopsAreRemovedLiveOnesKept() throws {
+        let view = try Tracefs.open()
+        defer { view.release() }
+        let dead = try spawn(["/bin/true"])
+        var st: Int32 = 0
+        _ = waitpid(dead, &st, 0)
+        let stale = view.root + "/instances/pvtop-\(dead)"
+        let live = view.root + "/instances/pvtop-\(getpid())"
+        #expect(mkdir(stale, 0o755) == 0 && mkdir(live, 0o755) == 0)
+        defer { rmdir(live) }
+        try writeControl(stale + "/set_event", "sched:sched_switch\n")
+        #expect(view.removeStaleInstances() == ["pvtop-\(dead)"])
+        #expect(!instances(view).contains("pvtop-\(dead)"))
+        #expect(instances(view).contains("pvtop-\(getpid())"))
+    }
+
     /// `pvtop record --duration 30`, SIGTERM after its instance appears: exit 128+15, no
     /// instance, no output. Runs the built binary (next to the test bundle).
     @Test func sigtermStopsARecordingAndRemovesItsInstance() throws {

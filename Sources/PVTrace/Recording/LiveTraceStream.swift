@@ -27,6 +27,7 @@ public final class LiveTraceStream: ByteStream {
                 shouldStop: @escaping @Sendable () -> Bool = { RecordingSignals.pending != nil }) throws {
         self.shouldStop = shouldStop
         let tracefs = try Tracefs.open()
+        tracefs.removeStaleInstances()
         let me = getpid()
         let instance: TraceInstance
         do {

@@ -51,6 +51,9 @@ public struct TraceRecorder {
         RecordingSignals.install()
         let me = getpid()
         let tracefs = try Tracefs.open()
+        for name in tracefs.removeStaleInstances() {
+            log("warning: removed \(name), left behind by a pvtop that no longer runs")
+        }
         let instance: TraceInstance
         do {
             instance = try TraceInstance(tracefs: tracefs, configuration: .init(
@@ -60,6 +63,8 @@ public struct TraceRecorder {
             throw error
         }
         defer { instance.close() }
+        // Created first so an unwritable output fails before the workload runs, not after.
+        let writer = try TraceFileWriter(path: options.output)
         for e in instance.missingEvents {
             log("warning: tracepoint \(e.name) does not exist on this kernel; not recorded")
         }
@@ -163,7 +168,6 @@ public struct TraceRecorder {
         p.addCounts(counts)
 
         // Pass 2: provenance + header + body -> the output, compressed by its name.
-        let writer = try TraceFileWriter(path: options.output)
         do {
             try writer.write(p.text)
             for h in headerLines { try writer.write(rewriteEntriesLine(h, kept: kept, lost: lost) + "\n") }

@@ -65,6 +65,28 @@ public final class Tracefs {
 
     deinit { release() }
 
+    /// Removes `instances/pvtop-PID` left behind by a pvtop that died without cleaning up
+    /// (SIGKILL, a crash): its events would otherwise stay enabled and its buffer allocated.
+    /// Only instances whose PID no longer exists are touched. Returns their names.
+    @discardableResult
+    public func removeStaleInstances() -> [String] {
+        guard let dir = opendir(root + "/instances") else { return [] }
+        var stale: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix("pvtop-"), let pid = Int32(name.dropFirst(6)), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }
+        }
+        closedir(dir)
+        for name in stale {
+            let path = root + "/instances/" + name
+            try? writeControl(path + "/tracing_on", "0")
+            try? writeControl(path + "/set_event", "\n")
+            rmdir(path)
+        }
+        return stale
+    }
+
     /// Whether `system:event` exists on this kernel.
     public func hasEvent(_ e: TraceEventSet.Event) -> Bool {
         isDirectory("\(root)/events/\(e.system)/\(e.event)")
