@@ -14,7 +14,8 @@ extension Pvtop {
                 Needs root. Uses its own tracefs instance (instances/pvtop-PID), never the global \
                 buffer, and removes it on exit, error, SIGINT, SIGTERM and SIGHUP. The buffer is read \
                 after the run, so pvtop does not trace itself. Output is xz/gzip-compressed when FILE \
-                ends in .xz/.gz.
+                ends in .xz/.gz. Exits with the \
+                command's exit status (128+N if signal N ended it).
 
                 Examples:
                   pvtop record -o make.trace.xz --crop -- make -j2
@@ -36,7 +37,7 @@ extension Pvtop {
         @Flag(help: "Keep only the lines between the start/end markers of the command's process tree, idle and interrupts.")
         var crop = false
 
-        @Argument(parsing: .captureForPassthrough, help: "The command to record (after --).")
+        @Argument(parsing: .postTerminator, help: "The command to record, after --.")
         var command: [String] = []
 
         func validate() throws {
