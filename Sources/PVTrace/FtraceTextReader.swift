@@ -213,6 +213,7 @@ public final class FtraceTextReader: TraceSource {
         if k >= b.count { return nil }
         let c = b[k]
         if c == 0x23 { return try parseComment(b, from: k) }  // '#'
+        if c == 0x3d && b[k + 1] == 0x3e { return nil }  // ` => frame` of a `<stack trace>` event
         if eventCount == 0 { try checkNotBinary(b) }
         if c == 0x43 && b.hasPrefix("CPU", at: k) {  // 'C'
             if let record = try parseCPULine(b, from: k) { return record }
@@ -424,12 +425,20 @@ public final class FtraceTextReader: TraceSource {
 
         // Event name: `name: fields`, or syscalls' `sys_mmap(args)` / `sys_mmap -> ret`.
         let nameStart = k
-        while k < b.count, b[k] != 0x3a && b[k] != 0x28 && b[k] != 0x20 { k += 1 }
+        var style: UInt8 = 0
+        if b[k] == 0x3c, let close = b.find(">", from: k) {
+            // `<stack trace>` / `<user stack trace>`: the stacktrace option's event, whose
+            // frames follow on ` => func+0x…/0x…` lines.
+            k = close + 1
+            style = 3
+        } else {
+            while k < b.count, b[k] != 0x3a && b[k] != 0x28 && b[k] != 0x20 { k += 1 }
+        }
         let nameLength = k - nameStart
         guard nameLength > 0 else { try malformed(b, "no event name"); return nil }
-        var style: UInt8 = 0
         var body = k + 1
         switch b[k] {
+        case _ where style == 3: break
         case 0x3a: break
         case 0x28 where b.hasPrefix("sys_", at: nameStart): style = 1
         case 0x20 where b.hasPrefix("sys_", at: nameStart) && b.hasPrefix(" -> ", at: k):

@@ -196,6 +196,23 @@ import Testing
         #expect(again.strings[ids[2]] == "renamed")
     }
 
+    @Test func stackTraceEventsAndTheirFramesAreNotWarnings() throws {
+        // options/stacktrace output; `CPU 0/KVM` is how QEMU names its vCPU threads.
+        let r = reader("""
+                   CPU 0/KVM-3001    [001] d..1.   100.000001: tlb_flush: pages:1 reason:local MM shootdown (3)
+                   CPU 0/KVM-3001    [001] d..1.   100.000002: <stack trace>
+             => flush_tlb_mm_range+0x151/0x1a0
+             => ptep_clear_flush+0x4c/0x60
+                   CPU 0/KVM-3001    [001] d..1.   100.000003: <user stack trace>
+             =>  <00007f0e1a2b3c4d>
+
+            """, strict: true)
+        let e = try events(r)
+        #expect(e.count == 3)
+        #expect(r.strings[e[0].commID] == "CPU 0/KVM")
+        #expect(r.diagnostics.otherEvents == ["<stack trace>": 1, "<user stack trace>": 1])
+    }
+
     @Test func withoutTGIDColumnTheTGIDIsMinusOne() throws {
         let r = reader("""
             # tracer: nop
