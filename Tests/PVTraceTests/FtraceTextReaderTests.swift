@@ -516,3 +516,36 @@ import Testing
         #expect(r.diagnostics.linesRead == 18564)
     }
 }
+
+@Suite struct MixedEventsFixtureTests {
+    /// Fixtures/mixed-events.trace.xz: the first 40 lines of each of 43 event types from a real
+    /// recording on the 6.18 guest (pvtop-reader instance, record-tgid, 50 tracepoints), in
+    /// their original order; the header's entries line was set to the excerpt's 1647 lines.
+    static let path = Fixture.directory.appendingPathComponent("mixed-events.trace.xz").path
+
+    @Test func everyLineOfARealMixedRecordingParsesStrictly() throws {
+        let r = try FtraceTextReader(path: Self.path, strict: true)
+        let e = try events(r)
+        #expect(e.count == 1647)
+        #expect(r.diagnostics.warningCount == 0)
+        #expect(r.header.entriesWritten == 1647 && r.header.cpuCount == 2)
+        // Counts from grep on the uncompressed excerpt.
+        #expect(r.diagnostics.otherEvents == [
+            "mm_page_alloc": 40, "mm_page_free": 40, "mm_page_free_batched": 40, "exit_mmap": 40,
+            "hrtimer_cancel": 40, "hrtimer_expire_entry": 40, "hrtimer_expire_exit": 40, "hrtimer_start": 40,
+            "sched_migrate_task": 40, "sched_process_free": 40, "sched_waking": 40, "softirq_raise": 40,
+            "task_newtask": 40, "vm_unmapped_area": 40, "x86_fpu_regs_activated": 40,
+            "x86_fpu_regs_deactivated": 40, "sys_enter_execve": 40, "sys_enter_clone": 40,
+            "sys_enter_clone3": 40, "sys_exit_mmap": 20, "sys_exit_mprotect": 20, "sys_exit_brk": 20,
+            "sys_exit_munmap": 20,
+        ])
+        func count(_ match: (KernelEvent.Kind) -> Bool) -> Int { e.filter { match($0.kind) }.count }
+        #expect(count { if case .memorySyscall = $0 { true } else { false } } == 80)
+        #expect(count { if case .msrRead(0x3b, _) = $0 { true } else { false } } == 5)
+        #expect(count { if case .cpuIdle = $0 { true } else { false } } == 40)
+        #expect(e.filter { $0.pid == 0 }.allSatisfy { $0.tgid == 0 })
+        #expect(e.filter { $0.context == .hardirq }.count == 252)  // grep ' d.h\| dNh\| d.H\| dnh'
+        // A comm that fills the 16-byte column (15 chars, no leading space left).
+        #expect(e.contains { r.strings[$0.commID] == "oot.default-qos" && $0.pid == 1467 && $0.tgid == 1461 })
+    }
+}
