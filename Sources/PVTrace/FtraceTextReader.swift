@@ -200,7 +200,9 @@ public final class FtraceTextReader: TraceSource {
     private func checkUsableAtEnd() throws {
         guard eventCount == 0 else { return }
         if lineNumber == 0 { throw TraceError(file: name, line: 0, message: "empty trace (no lines)") }
-        if !sawHeader && !sawTraceCmdPreamble && linesBeforeFirstEvent > 0 {
+        // A header with no events is an empty recording; anything else without one event
+        // (prose, blank lines, one endless binary line) is not a trace.
+        if !sawHeader && !sawTraceCmdPreamble {
             throw TraceError(file: name, line: 0, message: "no ftrace event lines found (not an ftrace text trace?)")
         }
     }

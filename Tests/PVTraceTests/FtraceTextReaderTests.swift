@@ -396,6 +396,12 @@ import Testing
         #expect(throws: TraceError.self) { _ = try records(reader("hello\nworld\n")) }
     }
 
+    @Test func oneEndlessLineOrBlankLinesAreErrors() throws {
+        let endless = String(repeating: "abc", count: 400)
+        #expect(throws: TraceError.self) { _ = try records(reader(endless, bufferBytes: 256)) }
+        #expect(throws: TraceError.self) { _ = try records(reader("\n\n   \n")) }
+    }
+
     @Test func headerOnlyTraceIsEmptyNotAnError() throws {
         let r = reader("# tracer: nop\n#\n# entries-in-buffer/entries-written: 0/0   #P:2\n")
         #expect(try records(r).isEmpty)
