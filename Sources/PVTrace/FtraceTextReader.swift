@@ -11,6 +11,20 @@ import Darwin
 ///
 /// Lines are parsed in place in one fixed buffer, so memory does not grow with the trace;
 /// strings are built only for a new task name, a new event name, a marker or a warning.
+///
+/// ```swift
+/// let reader = try FtraceTextReader(path: "compile.trace.xz")   // or `-` for stdin
+/// while let record = try reader.next() {
+///     switch record {
+///     case .event(let e): …                 // reader.strings[e.commID] is the task name
+///     case .lost(let cpu, let count, _): …  // cpu == TraceRecord.unknownCPU: header gap
+///     }
+/// }
+/// reader.header.cpuCount; reader.diagnostics.firstWarnings
+/// ```
+/// A `.lost` record for the header's `entries-in-buffer < entries-written` gap comes before
+/// the first event. Malformed lines are skipped with a warning (`strict`: thrown); input with
+/// no usable event throws `TraceError`.
 public final class FtraceTextReader: TraceSource {
     public let name: String
     public let strict: Bool
