@@ -479,8 +479,11 @@ public final class FtraceTextReader: TraceSource {
         try warn("malformed line (\(why)): \(excerpt(b))")
     }
 
+    /// The start of a line for a message, control bytes shown as `?` (never echo them to a terminal).
     private func excerpt(_ b: LineBytes) -> String {
-        let text = b.string(0..<min(b.count, 120)).trimmingLeadingSpaces()
+        var bytes = Array(UnsafeBufferPointer(start: b.base, count: min(b.count, 120)))
+        for i in bytes.indices where bytes[i] < 0x20 || bytes[i] == 0x7f { bytes[i] = 0x3f }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingLeadingSpaces()
         return b.count > 120 ? text + "…" : text
     }
 

@@ -361,6 +361,12 @@ import Testing
         }
     }
 
+    @Test func controlBytesAreNotEchoedInWarnings() throws {
+        let r = reader(Self.good + "  a-1 [000] .....  1.0\u{1b}[2J\u{07}: sys_exit: NR 0 = 0\n")
+        _ = try records(r)
+        #expect(r.diagnostics.firstWarnings.first?.message == "malformed line (bad timestamp): a-1 [000] .....  1.0?[2J?: sys_exit: NR 0 = 0")
+    }
+
     @Test func warningsAreCappedButCounted() throws {
         let text = Self.good + String(repeating: "  x-1 [000] .....  1.0: sys_exit: NR\n", count: 50)
         let r = reader(text)
