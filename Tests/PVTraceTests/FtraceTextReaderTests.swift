@@ -314,6 +314,20 @@ import Testing
         #expect(r.header.cpuCount == 2)
     }
 
+    @Test func traceCmdPluginCommsWithColons() throws {
+        let r = reader("""
+                      <idle>-0     [001] d..2.  1419.584399: sched_switch:         swapper/1:0 [120] R ==> kworker/1:1:41 [120]
+                 kworker/1:1-41    [001] d..2.  1419.584402: sched_switch:         kworker/1:1:41 [120] I ==> swapper/1:0 [120]
+                 kworker/1:1-41    [001] d..2.  1419.584403: sched_wakeup_new:     true:2088 [120] success=1 CPU:000
+
+            """, strict: true)
+        #expect(try events(r).map(\.kind) == [
+            .schedSwitch(prevPid: 0, prevState: UInt8(ascii: "R"), nextPid: 41),
+            .schedSwitch(prevPid: 41, prevState: UInt8(ascii: "I"), nextPid: 0),
+            .schedWakeup(pid: 2088, targetCPU: 0, isNew: true),
+        ])
+    }
+
     @Test func provenanceHeaderLines() throws {
         let r = reader("""
             # tracer: nop
