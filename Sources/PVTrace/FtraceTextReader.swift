@@ -366,7 +366,8 @@ public final class FtraceTextReader: TraceSource {
         var open = k0
         var cpuValue = -1
         var close = 0
-        while let o = b.find("[", from: open + 1) {
+        while open + 1 < b.count, let hit = memchr(b.base + open + 1, 0x5b, b.count - open - 1) {
+            let o = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - b.base
             var q = o + 1
             if b[o - 1] == 0x20, let v = b.decimal(&q), b[q] == 0x5d, b[q + 1] == 0x20 {
                 guard v <= UInt64(Self.maxCPU) else {

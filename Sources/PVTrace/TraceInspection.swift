@@ -13,6 +13,7 @@ public struct TraceInspection: Sendable {
     public var lostByCPU: [UInt16: UInt64] = [:]
     public var tlbFlushByReason: [UInt64] = Array(repeating: 0, count: KernelEvent.TLBFlushReason.allCases.count)
     public var msrWrites: [UInt32: UInt64] = [:]
+    /// The first 50 trace_marker texts.
     public var markers: [String] = []
     public var diagnostics: TraceDiagnostics
     public var linesRead: UInt64 { diagnostics.linesRead }
@@ -63,7 +64,7 @@ public struct TraceInspection: Sendable {
                     }
                 case .tlbFlush(let reason, _): tlbFlushByReason[Int(reason.rawValue)] += 1
                 case .msrWrite(let m, _): msr[m, default: 0] += 1
-                case .marker(let id): markerIDs.append(id)
+                case .marker(let id): if markerIDs.count < 50 { markerIDs.append(id) }
                 default: break
                 }
             }
@@ -71,7 +72,7 @@ public struct TraceInspection: Sendable {
         header = source.header
         diagnostics = source.diagnostics
         msrWrites = msr
-        markers = markerIDs.prefix(50).map { source.strings[$0] }
+        markers = markerIDs.map { source.strings[$0] }
         let cpus = max(header.cpuCount, eventsByCPU.count)
         if eventsByCPU.count < cpus { eventsByCPU += Array(repeating: 0, count: cpus - eventsByCPU.count) }
         for (i, perCPU) in counts.enumerated() where !perCPU.isEmpty {
