@@ -44,9 +44,9 @@ struct LineBytes {
     }
 
     /// First index of `s` at or after `from`, or nil.
-    func find(_ s: StaticString, from: Int = 0, to limit: Int? = nil) -> Int? {
+    func find(_ s: StaticString, from: Int = 0) -> Int? {
         let n = s.utf8CodeUnitCount
-        let end = min(limit ?? count, count)
+        let end = count
         guard n > 0 else { return from }
         let first = Int32(s.utf8Start[0])
         var i = max(from, 0)
