@@ -161,6 +161,21 @@ import Testing
         #expect(rig.count("EXCEPTION_NMI") == 1)
     }
 
+    @Test func kvmOnVTx2006AFaultThatMapsItsPageAlsoPaysTheTracedPTEWrite() throws {
+        // The kernel's anonymous fault writes the new PTE (set_pte_at): under 2006 shadow
+        // paging that write is a traced page-table write of its own, on top of the fault.
+        var rig = try BackendRig(.kvm, profile: "vtx-2006")
+        let fault = rig.cost { r in
+            r.call(.exception_entry); r.call(.read_cr2); r.call(.set_pte); r.call(.iret)
+        }
+        #expect(Self.within10(fault, 11242 + 12733), "pgfault + ptemod \(fault)")
+        #expect(rig.count("EXCEPTION_NMI") == 2)
+        // With EPT the same path does not exit at all.
+        var ept = try BackendRig(.kvm, profile: "vtx-2006", options: BackendOptions(cpuCount: 1, ept: true))
+        ept.call(.exception_entry); ept.call(.read_cr2); ept.call(.set_pte); ept.call(.iret)
+        #expect(ept.totalTransitions == 0)
+    }
+
     @Test func kvmOnVTx2006PricesAPTEWriteLikeAdamsAndAgesen() throws {
         var rig = try BackendRig(.kvm, profile: "vtx-2006")
         let write = rig.cost { $0.call(.set_pte) }

@@ -129,6 +129,8 @@ public struct LguestBackend: RuleTableBackend {
     private let batching: Bool
     private let hypercall, work, slotWrite, exceptionNative, interruptNative: Double
     private let flushAsync, loadGDTEntry: TransitionID
+    /// By `PVOp.rawValue`: made through lazy_hcall (queued in lazy mode).
+    private let lazyOp: [Bool]
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         descriptor = BackendDescriptor(
@@ -146,6 +148,9 @@ public struct LguestBackend: RuleTableBackend {
         interruptNative = try profile.cycles("native.interrupt_entry")
         flushAsync = descriptor.transitionID("LHCALL_FLUSH_ASYNC")!
         loadGDTEntry = descriptor.transitionID("LHCALL_LOAD_GDT_ENTRY")!
+        var lazyOp = Array(repeating: false, count: Int(PVOp.allCases.map(\.rawValue).max()!) + 1)
+        for (op, rule) in Self.rules where rule.batched { lazyOp[Int(op.rawValue)] = true }
+        self.lazyOp = lazyOp
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
@@ -176,9 +181,8 @@ public struct LguestBackend: RuleTableBackend {
             ledger.charge(interruptNative)
             priced.price(op, count: 1, &ledger)
         default:
-            let rule = Self.rules[op]!
             let lazy = !ctx.inInterrupt && batching && cpus[cpu].lazy != .none
-            if rule.batched && lazy {
+            if lazy && lazyOp[Int(op.rawValue)] {
                 // lazy_hcall → async_hcall: a free slot (hcall_status 0xFF) takes the call; if the
                 // next slot is still pending, "Table full, so do normal hcall which will flush
                 // table" (lguest/boot.c async_hcall, read in several 2.6.2x-4.x copies).
@@ -186,8 +190,8 @@ public struct LguestBackend: RuleTableBackend {
                     cpus[cpu].ring += 1
                     ledger.charge(slotWrite)
                 } else {
-                    let id = descriptor.transitionID(rule.transition!)!
-                    ledger.transition(id, cycles: hypercall + work + Double(cpus[cpu].ring) * work)
+                    ledger.transition(priced.transition[Int(op.rawValue)],
+                                      cycles: hypercall + work + Double(cpus[cpu].ring) * work)
                     ledger.batchFlushed(entries: cpus[cpu].ring, reason: Reason.ringFull.rawValue)
                     cpus[cpu].ring = 0
                 }
