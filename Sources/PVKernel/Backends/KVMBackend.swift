@@ -6,7 +6,7 @@
 ///
 /// Sources (pvops.md §4.3): [KVM] arch/x86/kernel/kvm.c, [KVMCLK] kvmclock.c, KVM's
 /// arch/x86/kvm/vmx/vmx.c; cycles: Adams & Agesen ASPLOS'06 and costs.md A6.1.
-public struct KVMBackend: RuleTableBackend {
+public struct KVMBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.kvm
 
     private static let kvm = "kernel/kvm.c"
@@ -81,7 +81,7 @@ public struct KVMBackend: RuleTableBackend {
         .release_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .release_pud: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .release_p4d: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
-        .set_pte: OpRule(.instruction, "store (EPT: no exit)", cost: "native.memory_op", source: "KVM_HC_MMU_OP not reported with two-dimensional paging (commit 2f333bcb)"),
+        .set_pte: OpRule(.instruction, "store (EPT: no exit)", cost: "native.memory_op", source: "native_set_pte; with EPT guest page tables are plain memory (KVM_HC_MMU_OP not even reported with TDP, commit 2f333bcb)"),
         .set_pmd: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .set_pud: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .set_p4d: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),

@@ -7,7 +7,7 @@
 ///
 /// Sources: [LG] arch/x86/lguest/boot.c + arch/x86/include/asm/lguest_hcall.h;
 /// drivers/lguest/{hypercalls.c, page_tables.c, interrupts_and_traps.c} — pvops.md §3, §4.4.
-public struct LguestBackend: RuleTableBackend {
+public struct LguestBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.lguest
     private static let b = "lguest/boot.c"
 

@@ -10,12 +10,12 @@
 /// `SetLazyMode(0)` applies them with one monitor entry (queueing is an assumption).
 ///
 /// Sources: [VMI] arch/x86/kernel/vmi_32.c (014b15be) + arch/x86/include/asm/vmi.h — pvops.md §4.2.
-public struct VMIBackend: RuleTableBackend {
+public struct VMIBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.vmi
     private static let v = "kernel/vmi_32.c"
 
-    private static func rom(_ call: String, _ n: Int, exits: Bool, _ source: String, deferrable: Bool = false) -> OpRule {
-        OpRule(.romCall, "\(call) (VMI_CALL \(n))\(exits ? "; enters the monitor (assumption)" : "; runs in the ROM (assumption)")",
+    private static func rom(_ call: String, _ n: Int?, exits: Bool, _ source: String, deferrable: Bool = false) -> OpRule {
+        OpRule(.romCall, "\(call)\(n.map { " (VMI_CALL \($0))" } ?? "")\(exits ? "; enters the monitor (assumption)" : "; runs in the ROM (assumption)")",
                cost: exits ? "vmi.rom_exit" : "vmi.rom_inguest", transition: call, batched: deferrable, source: source)
     }
 
@@ -106,7 +106,7 @@ public struct VMIBackend: RuleTableBackend {
         .kick: .never("no pv spinlocks in the VMI era"),
         .vcpu_is_preempted: OpRule(.instruction, "false (no such op then)", source: "2.6.2x"),
         // MARK: time
-        .sched_clock: rom("GetCycleCounter", 0, exits: false, "vmi_time.c vmi_sched_clock"),
+        .sched_clock: rom("GetCycleCounter", nil, exits: false, "vmi_time.c vmi_sched_clock"),
         .steal_clock: .never("no steal clock in 2.6.2x (added with paravirt steal time, 3.x)"),
         // MARK: arch
         .syscall_entry: OpRule(.trap, "int $0x80 / sysenter through the BT monitor (+ native entry)", cost: "vmi.syscall_bounce", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM syscall ≈ native + 2000"),
@@ -114,7 +114,7 @@ public struct VMIBackend: RuleTableBackend {
         .interrupt_entry: OpRule(.trap, "virtual interrupt delivered by the monitor", cost: "vmi.interrupt", transition: "trap", source: "assumption (VMI ROM internals unverified)"),
         .apic_eoi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (EOI register)"),
         .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target"),
-        .set_next_event: rom("SetAlarm", 0, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
+        .set_next_event: rom("SetAlarm", nil, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
         .pte_direct_write: OpRule(.trap, "direct write to a traced page table: monitor trace fault", cost: "vmi.ptemod_trace", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM ptemod 391"),
     ]
 
