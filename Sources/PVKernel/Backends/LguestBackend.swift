@@ -112,7 +112,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .apic_eoi: OpRule(.nop, "no local APIC (lguest_apic ops ignore writes)", source: "\(b) lguest_apic_write"),
         .send_ipi: .never("lguest guests are uniprocessor"),
         .set_next_event: hcall("SET_CLOCKEVENT", "delta", lazy: false, "\(b) lguest_clockevent_set_next_event"),
-        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook", lazy: true, "\(b) lguest_pte_update (ptep_get_and_clear → pte_update)"),
+        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook; after exit_mmap (fullmm teardown) a plain store", lazy: true, "\(b) lguest_pte_update; asm/pgtable.h ptep_get_and_clear → pte_update, ptep_get_and_clear_full skips it when full"),
     ]
 
     /// LHCALL_RING_SIZE (lguest_hcall.h).
@@ -121,13 +121,18 @@ public struct LguestBackend: RuleTableBackend, Sendable {
     enum Reason: Int { case lazyLeave, contextSwitch, ringFull, end }
 
     enum Lazy { case none, mmu, cpu }
-    struct CPUState { var lazy: Lazy = .none; var ring = 0 }
+    struct CPUState {
+        var lazy: Lazy = .none
+        var ring = 0
+        /// Between exit_mmap and pgd_free the mm is torn down with fullmm set: no pte_update hook.
+        var tearingDown = false
+    }
 
     public let descriptor: BackendDescriptor
     private let priced: PricedRules
     private var cpus: [CPUState]
     private let batching: Bool
-    private let hypercall, work, slotWrite, exceptionNative, interruptNative: Double
+    private let hypercall, work, slotWrite, exceptionNative, interruptNative, storeCycles: Double
     private let flushAsync, loadGDTEntry: TransitionID
     /// By `PVOp.rawValue`: made through lazy_hcall (queued in lazy mode).
     private let lazyOp: [Bool]
@@ -146,6 +151,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         slotWrite = try profile.cycles("lguest.ring_slot_write")
         exceptionNative = try profile.cycles("native.exception_entry")
         interruptNative = try profile.cycles("native.interrupt_entry")
+        storeCycles = try profile.cycles("native.memory_op")
         flushAsync = descriptor.transitionID("LHCALL_FLUSH_ASYNC")!
         loadGDTEntry = descriptor.transitionID("LHCALL_LOAD_GDT_ENTRY")!
         var lazyOp = Array(repeating: false, count: Int(PVOp.allCases.map(\.rawValue).max()!) + 1)
@@ -162,10 +168,17 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         let cpu = ctx.cpu
         let op = call.op
         switch op {
+        case .exit_mmap:
+            cpus[cpu].tearingDown = true
+        case .pgd_free:
+            cpus[cpu].tearingDown = false
+        case .pte_direct_write where cpus[cpu].tearingDown:
+            ledger.charge(storeCycles)
         case .lazy_mmu_enter:
             cpus[cpu].lazy = .mmu
         case .start_context_switch:
             cpus[cpu].lazy = .cpu
+            cpus[cpu].tearingDown = false
         case .lazy_mmu_leave, .end_context_switch:
             // LHCALL_FLUSH_ASYNC is made unconditionally: its only effect is the ring drain.
             drain(cpu, op == .lazy_mmu_leave ? .lazyLeave : .contextSwitch, &ledger)
