@@ -158,6 +158,10 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     public init(profile: CostProfile, options: BackendOptions) throws {
         ept = options.ept ?? profile.ept
         features = options.kvmFeatures
+        kvmclock = features.contains(.kvmclock); stealTime = features.contains(.steal_time)
+        pvTLBFlush = features.contains(.pv_tlb_flush); pvIPI = features.contains(.pv_ipi)
+        pvEOI = features.contains(.pv_eoi); pvSpinlocks = features.contains(.pv_spinlocks)
+        haltpoll = features.contains(.haltpoll)
         overcommit = options.overcommit
         cpuCount = max(options.cpuCount, 1)
         nopIODelay = try profile.cycles("kvm.nop_io_delay") != 0
@@ -197,7 +201,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     private let localFlushTransition: TransitionID?
     private let localInvlpgTransition: TransitionID?
 
-    @inline(__always) private func on(_ f: KVMFeature) -> Bool { features.contains(f) }
+    /// The toggles, resolved once (a Set lookup per call would hash on the hot path).
+    private let kvmclock, stealTime, pvTLBFlush, pvIPI, pvEOI, pvSpinlocks, haltpoll: Bool
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
         for _ in 0..<call.count { performOne(call, context, &ledger) }
@@ -214,7 +219,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         case .safe_halt, .halt:
             // cpuidle-haltpoll: the guest polls before HLT; a wake-up within the poll window
             // avoids the exit (the fraction is an assumption in the profile).
-            if on(.haltpoll) && ledger.chance(k.haltpollFraction) {
+            if haltpoll && ledger.chance(k.haltpollFraction) {
                 ledger.charge(k.haltpollPoll)
             } else {
                 ledger.transition(t.hlt, cycles: k.hlt)
@@ -236,15 +241,15 @@ public struct KVMBackend: RuleTableBackend, Sendable {
                 ledger.transition(t.msrRead, cycles: k.msrRead)
             }
         case .sched_clock:
-            if on(.kvmclock) { ledger.charge(k.shared + k.nativeTSC) }
+            if kvmclock { ledger.charge(k.shared + k.nativeTSC) }
             // Without kvmclock the clocksource falls back to acpi_pm: an I/O port read (assumption).
             else { ledger.transition(t.io, cycles: k.io) }
         case .steal_clock:
-            if on(.steal_time) { ledger.charge(k.shared) }
+            if stealTime { ledger.charge(k.shared) }
         case .vcpu_is_preempted:
-            if on(.steal_time) { ledger.charge(k.shared) }
+            if stealTime { ledger.charge(k.shared) }
         case .apic_eoi:
-            if on(.pv_eoi) { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
+            if pvEOI { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
         case .send_ipi:
             sendIPIs(targets: Int(max(call.arg, 1)), &ledger)
         case .flush_tlb_multi:
@@ -263,11 +268,11 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         case .queued_spin_lock_slowpath:
             ledger.charge(k.spin)
             // Without pv spinlocks a waiter spins on a preempted lock holder (assumption).
-            if !on(.pv_spinlocks) && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
+            if !pvSpinlocks && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
         case .wait:
-            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
+            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
         case .kick:
-            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) }
+            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) }
         default:
             priced.price(call.op, count: 1, &ledger)
         }
@@ -277,7 +282,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target.
     private mutating func sendIPIs(targets: Int, _ ledger: inout Ledger) {
         guard targets > 0 else { return }
-        if on(.pv_ipi) {
+        if pvIPI {
             let windows = min(targets, (cpuCount + 127) / 128)
             ledger.transition(t.sendIPI, cycles: Double(windows) * k.vmcall, count: UInt64(windows))
         } else {
@@ -297,7 +302,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         } else {
             ledger.charge(k.localFlush)
         }
-        let pv = on(.pv_tlb_flush) && on(.steal_time)
+        let pv = pvTLBFlush && stealTime
         var ipis = 0
         var preemptedWaits = 0
         for _ in 0..<call.flushTargets {
