@@ -133,7 +133,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
     private var cpus: [CPUState]
     private let batching: Bool
     private let hypercall, work, slotWrite, exceptionNative, interruptNative, storeCycles: Double
-    private let flushAsync, loadGDTEntry: TransitionID
+    private let flushAsync, loadGDTEntry, loadIDTEntry: TransitionID
     /// By `PVOp.rawValue`: made through lazy_hcall (queued in lazy mode).
     private let lazyOp: [Bool]
 
@@ -154,6 +154,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         storeCycles = try profile.cycles("native.memory_op")
         flushAsync = descriptor.transitionID("LHCALL_FLUSH_ASYNC")!
         loadGDTEntry = descriptor.transitionID("LHCALL_LOAD_GDT_ENTRY")!
+        loadIDTEntry = descriptor.transitionID("LHCALL_LOAD_IDT_ENTRY")!
         var lazyOp = Array(repeating: false, count: Int(PVOp.allCases.map(\.rawValue).max()!) + 1)
         for (op, rule) in Self.rules where rule.batched { lazyOp[Int(op.rawValue)] = true }
         self.lazyOp = lazyOp
@@ -186,7 +187,11 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         case .lazy_mmu_flush:
             if cpus[cpu].lazy == .mmu { drain(cpu, .lazyLeave, &ledger) }
         case .load_gdt:
+            // lguest_load_gdt: one LHCALL_LOAD_GDT_ENTRY per entry (GDT_ENTRIES = 32).
             ledger.transition(loadGDTEntry, cycles: 32 * (hypercall + work), count: 32)
+        case .load_idt:
+            // lguest_load_idt: one LHCALL_LOAD_IDT_ENTRY per IDT entry (256 on i386).
+            ledger.transition(loadIDTEntry, cycles: 256 * (hypercall + work), count: 256)
         case .exception_entry:
             ledger.charge(exceptionNative)
             priced.price(op, count: 1, &ledger)
