@@ -95,6 +95,26 @@ import Testing
         #expect(dedicated.count("VMCALL SEND_IPI") == 1)
     }
 
+    @Test func pvTLBFlushReceiversOfSkippedTargetsNeverRun() throws {
+        var rig = try Self.rig(overcommit: 1)
+        rig.call(.flushTLBMulti(targets: 2, pages: 0))
+        func receiver(_ r: inout BackendRig, cpu: Int) -> Double {
+            r.cost { r in
+                for op in [PVOp.interrupt_entry, .flush_tlb_user, .apic_eoi, .iret] {
+                    r.call(op, arg: 1, cpu: cpu, inInterrupt: true, cause: .tlbShootdown)
+                }
+            }
+        }
+        #expect(receiver(&rig, cpu: 1) == 0)
+        #expect(receiver(&rig, cpu: 2) == 0)
+        // A third handler answers an IPI that was really sent.
+        #expect(receiver(&rig, cpu: 3) > 0)
+        // Without pv TLB flush every target is IPIed and every handler runs.
+        var off = try Self.rig(without: .pv_tlb_flush, overcommit: 1)
+        off.call(.flushTLBMulti(targets: 2, pages: 0))
+        #expect(receiver(&off, cpu: 1) > 0)
+    }
+
     @Test func stealTimeOffDisablesPVTLBFlushAndPreemptionChecks() throws {
         var on = try Self.rig(overcommit: 1), off = try Self.rig(without: .steal_time, overcommit: 1)
         on.call(.flushTLBMulti(targets: 4, pages: 0))

@@ -71,7 +71,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (no exit with EPT)", cost: "native.tlb_flush_cr3", source: eptNoExit),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle: guest-owned with EPT", cost: "native.tlb_flush_global", source: "kvm_cache_regs.h KVM_POSSIBLE_CR4_GUEST_BITS includes X86_CR4_PGE"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg (no exit with EPT)", cost: "native.invlpg", source: eptNoExit),
-        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time; IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
+        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_table (RCU free)", cost: "native.memory_op", source: "\(kvm) pv_ops.mmu.tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
@@ -208,7 +208,25 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         for _ in 0..<call.count { performOne(call, context, &ledger) }
     }
 
+    /// Shootdown IPIs pv TLB flush did not send (preempted targets): that many receiving
+    /// handlers never run; the host flushes those vCPUs' TLBs on their next entry instead.
+    private var skippedShootdowns = 0
+    /// Per CPU: inside a receiving handler whose IPI was never sent (until its iret).
+    private var suppressing: [Bool] = []
+
     private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
+        if ctx.ipiCause == .tlbShootdown {
+            if ctx.cpu >= suppressing.count { suppressing += Array(repeating: false, count: ctx.cpu + 1 - suppressing.count) }
+            if call.op == .interrupt_entry && skippedShootdowns > 0 {
+                skippedShootdowns -= 1
+                suppressing[ctx.cpu] = true
+                return
+            }
+            if suppressing[ctx.cpu] {
+                if call.op == .iret { suppressing[ctx.cpu] = false }
+                return
+            }
+        }
         switch call.op {
         case .io_delay:
             if nopIODelay { return }
@@ -307,7 +325,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         var preemptedWaits = 0
         for _ in 0..<call.flushTargets {
             let preempted = ledger.chance(overcommit)
-            if preempted && pv { ledger.charge(k.shared); continue }
+            if preempted && pv { ledger.charge(k.shared); skippedShootdowns += 1; continue }
             ipis += 1
             if preempted { preemptedWaits += 1 }
         }
