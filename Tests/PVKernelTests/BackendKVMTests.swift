@@ -157,6 +157,11 @@ import Testing
         #expect(old.count("IO_INSTRUCTION") == 1)
     }
 
+    @Test func defaultFeaturesFollowTheProfileEra() throws {
+        #expect(KVMBackend.defaultFeatures(for: try CostProfile.load("vtx-2006")).isEmpty)
+        #expect(KVMBackend.defaultFeatures(for: try CostProfile.load("modern-2020")) == Set(KVMFeature.allCases))
+    }
+
     @Test func descriptorShowsEPTAndFeatureSettings() throws {
         let rig = try Self.rig(without: .pv_eoi, ept: false)
         let settings = Dictionary(uniqueKeysWithValues: rig.backend.descriptor.settings.map { ($0.key, $0.value) })

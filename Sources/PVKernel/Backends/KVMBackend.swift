@@ -204,6 +204,12 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// The toggles, resolved once (a Set lookup per call would hash on the hot path).
     private let kvmclock, stealTime, pvTLBFlush, pvIPI, pvEOI, pvSpinlocks, haltpoll: Bool
 
+    /// The pv features a guest of the profile's era would enable (use for `BackendOptions.kvmFeatures`
+    /// when the user chose none): all of them on a modern profile, none on `vtx-2006`.
+    public static func defaultFeatures(for profile: CostProfile) -> Set<KVMFeature> {
+        (profile.costs["kvm.pv_features_available"]?.value ?? 1) != 0 ? Set(KVMFeature.allCases) : []
+    }
+
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
         for _ in 0..<call.count { performOne(call, context, &ledger) }
     }
