@@ -6,7 +6,7 @@
 ///
 /// Sources (pvops.md §4.3): [KVM] arch/x86/kernel/kvm.c, [KVMCLK] kvmclock.c, KVM's
 /// arch/x86/kvm/vmx/vmx.c; cycles: Adams & Agesen ASPLOS'06 and costs.md A6.1.
-public struct KVMBackend: RuleTableBackend {
+public struct KVMBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.kvm
 
     private static let kvm = "kernel/kvm.c"
@@ -71,7 +71,7 @@ public struct KVMBackend: RuleTableBackend {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (no exit with EPT)", cost: "native.tlb_flush_cr3", source: eptNoExit),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle: guest-owned with EPT", cost: "native.tlb_flush_global", source: "kvm_cache_regs.h KVM_POSSIBLE_CR4_GUEST_BITS includes X86_CR4_PGE"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg (no exit with EPT)", cost: "native.invlpg", source: eptNoExit),
-        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time; IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
+        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_table (RCU free)", cost: "native.memory_op", source: "\(kvm) pv_ops.mmu.tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
@@ -81,7 +81,7 @@ public struct KVMBackend: RuleTableBackend {
         .release_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .release_pud: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .release_p4d: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
-        .set_pte: OpRule(.instruction, "store (EPT: no exit)", cost: "native.memory_op", source: "KVM_HC_MMU_OP not reported with two-dimensional paging (commit 2f333bcb)"),
+        .set_pte: OpRule(.instruction, "store (EPT: no exit)", cost: "native.memory_op", source: "native_set_pte; with EPT guest page tables are plain memory (KVM_HC_MMU_OP not even reported with TDP, commit 2f333bcb)"),
         .set_pmd: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .set_pud: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .set_p4d: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
@@ -158,6 +158,10 @@ public struct KVMBackend: RuleTableBackend {
     public init(profile: CostProfile, options: BackendOptions) throws {
         ept = options.ept ?? profile.ept
         features = options.kvmFeatures
+        kvmclock = features.contains(.kvmclock); stealTime = features.contains(.steal_time)
+        pvTLBFlush = features.contains(.pv_tlb_flush); pvIPI = features.contains(.pv_ipi)
+        pvEOI = features.contains(.pv_eoi); pvSpinlocks = features.contains(.pv_spinlocks)
+        haltpoll = features.contains(.haltpoll)
         overcommit = options.overcommit
         cpuCount = max(options.cpuCount, 1)
         nopIODelay = try profile.cycles("kvm.nop_io_delay") != 0
@@ -197,13 +201,38 @@ public struct KVMBackend: RuleTableBackend {
     private let localFlushTransition: TransitionID?
     private let localInvlpgTransition: TransitionID?
 
-    @inline(__always) private func on(_ f: KVMFeature) -> Bool { features.contains(f) }
+    /// The toggles, resolved once (a Set lookup per call would hash on the hot path).
+    private let kvmclock, stealTime, pvTLBFlush, pvIPI, pvEOI, pvSpinlocks, haltpoll: Bool
+
+    /// The pv features a guest of the profile's era would enable (use for `BackendOptions.kvmFeatures`
+    /// when the user chose none): all of them on a modern profile, none on `vtx-2006`.
+    public static func defaultFeatures(for profile: CostProfile) -> Set<KVMFeature> {
+        (profile.costs["kvm.pv_features_available"]?.value ?? 1) != 0 ? Set(KVMFeature.allCases) : []
+    }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
         for _ in 0..<call.count { performOne(call, context, &ledger) }
     }
 
+    /// Shootdown IPIs pv TLB flush did not send (preempted targets): that many receiving
+    /// handlers never run; the host flushes those vCPUs' TLBs on their next entry instead.
+    private var skippedShootdowns = 0
+    /// Per CPU: inside a receiving handler whose IPI was never sent (until its iret).
+    private var suppressing: [Bool] = []
+
     private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
+        if ctx.ipiCause == .tlbShootdown {
+            if ctx.cpu >= suppressing.count { suppressing += Array(repeating: false, count: ctx.cpu + 1 - suppressing.count) }
+            if call.op == .interrupt_entry && skippedShootdowns > 0 {
+                skippedShootdowns -= 1
+                suppressing[ctx.cpu] = true
+                return
+            }
+            if suppressing[ctx.cpu] {
+                if call.op == .iret { suppressing[ctx.cpu] = false }
+                return
+            }
+        }
         switch call.op {
         case .io_delay:
             if nopIODelay { return }
@@ -214,7 +243,7 @@ public struct KVMBackend: RuleTableBackend {
         case .safe_halt, .halt:
             // cpuidle-haltpoll: the guest polls before HLT; a wake-up within the poll window
             // avoids the exit (the fraction is an assumption in the profile).
-            if on(.haltpoll) && ledger.chance(k.haltpollFraction) {
+            if haltpoll && ledger.chance(k.haltpollFraction) {
                 ledger.charge(k.haltpollPoll)
             } else {
                 ledger.transition(t.hlt, cycles: k.hlt)
@@ -236,15 +265,15 @@ public struct KVMBackend: RuleTableBackend {
                 ledger.transition(t.msrRead, cycles: k.msrRead)
             }
         case .sched_clock:
-            if on(.kvmclock) { ledger.charge(k.shared + k.nativeTSC) }
+            if kvmclock { ledger.charge(k.shared + k.nativeTSC) }
             // Without kvmclock the clocksource falls back to acpi_pm: an I/O port read (assumption).
             else { ledger.transition(t.io, cycles: k.io) }
         case .steal_clock:
-            if on(.steal_time) { ledger.charge(k.shared) }
+            if stealTime { ledger.charge(k.shared) }
         case .vcpu_is_preempted:
-            if on(.steal_time) { ledger.charge(k.shared) }
+            if stealTime { ledger.charge(k.shared) }
         case .apic_eoi:
-            if on(.pv_eoi) { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
+            if pvEOI { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
         case .send_ipi:
             sendIPIs(targets: Int(max(call.arg, 1)), &ledger)
         case .flush_tlb_multi:
@@ -263,11 +292,11 @@ public struct KVMBackend: RuleTableBackend {
         case .queued_spin_lock_slowpath:
             ledger.charge(k.spin)
             // Without pv spinlocks a waiter spins on a preempted lock holder (assumption).
-            if !on(.pv_spinlocks) && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
+            if !pvSpinlocks && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
         case .wait:
-            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
+            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
         case .kick:
-            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) }
+            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) }
         default:
             priced.price(call.op, count: 1, &ledger)
         }
@@ -277,7 +306,7 @@ public struct KVMBackend: RuleTableBackend {
     /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target.
     private mutating func sendIPIs(targets: Int, _ ledger: inout Ledger) {
         guard targets > 0 else { return }
-        if on(.pv_ipi) {
+        if pvIPI {
             let windows = min(targets, (cpuCount + 127) / 128)
             ledger.transition(t.sendIPI, cycles: Double(windows) * k.vmcall, count: UInt64(windows))
         } else {
@@ -297,12 +326,12 @@ public struct KVMBackend: RuleTableBackend {
         } else {
             ledger.charge(k.localFlush)
         }
-        let pv = on(.pv_tlb_flush) && on(.steal_time)
+        let pv = pvTLBFlush && stealTime
         var ipis = 0
         var preemptedWaits = 0
         for _ in 0..<call.flushTargets {
             let preempted = ledger.chance(overcommit)
-            if preempted && pv { ledger.charge(k.shared); continue }
+            if preempted && pv { ledger.charge(k.shared); skippedShootdowns += 1; continue }
             ipis += 1
             if preempted { preemptedWaits += 1 }
         }
