@@ -39,7 +39,7 @@ public enum DashboardView {
             renderEngines(snapshot, usablePrevious, basis, state, theme, top, &buffer)
             LatencyPanel(engines: snapshot.engines, eventClass: state.eventClass, theme: theme).render(bottom, into: &buffer)
         case .overview:
-            let engineHeight = min(max(body.height * 3 / 10, 8), 16)
+            let engineHeight = min(max(body.height * 3 / 10, 9), 16)
             let (top, lower) = body.splitTop(engineHeight)
             renderEngines(snapshot, usablePrevious, basis, state, theme, top, &buffer)
             var latencyArea = lower

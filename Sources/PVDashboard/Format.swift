@@ -83,6 +83,19 @@ public enum Format {
         return String(value)
     }
 
+    /// A bucket bound with bpftrace's suffixes, allowing the fractions `hist(x, k)` needs:
+    /// 768, 1K, 1.25K, 1.5M.
+    public static func bound(_ value: Double) -> String {
+        let units: [(Double, String)] = [(1_099_511_627_776, "T"), (1_073_741_824, "G"), (1_048_576, "M"), (1024, "K")]
+        for (u, suffix) in units where value >= u {
+            var t = fixed(value / u, 2)
+            while t.hasSuffix("0") { t.removeLast() }
+            if t.hasSuffix(".") { t.removeLast() }
+            return t + suffix
+        }
+        return fixed(value, 0)
+    }
+
     /// bpftrace `hist()` bucket label for bucket `k` = [2^k, 2^(k+1)); bucket 0 is `[0, 2)`.
     public static func log2Bucket(_ k: Int) -> String {
         if k <= 0 { return "[0, 2)" }

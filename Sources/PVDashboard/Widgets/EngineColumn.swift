@@ -23,34 +23,41 @@ public struct EngineColumn: Widget {
 
     public func render(_ area: Rect, into buffer: inout CellBuffer) {
         guard area.width >= 8, area.height >= 3 else { return }
-        let slow = isNative ? Format.slowdown(1, withPercent: false)
-            : Format.slowdown(engine.slowdown, withPercent: area.width >= 24)
-        buffer.box(area, title: engine.descriptor.id.rawValue, rightTitle: slow,
-                   border: focused ? theme.title : theme.border, titleStyle: theme.title,
-                   rightTitleStyle: isNative ? theme.title : (engine.slowdown > 1.0005 ? theme.worse : theme.better))
+        let name = engine.descriptor.id.rawValue
+        let slow = isNative ? Format.slowdown(1, withPercent: false) : Format.slowdown(engine.slowdown)
+        let slowStyle = isNative ? theme.title : (engine.slowdown > 1.0005 ? theme.worse : theme.better)
+        // Narrow columns (80×24 with five engines): the slowdown moves to the first line
+        // rather than be cut from the title, since it is the number the column is for.
+        let titleFits = name.count + slow.count + 8 <= area.width
+        buffer.box(area, title: name, rightTitle: titleFits ? slow : "",
+                   border: focused ? theme.title : theme.border, titleStyle: theme.title, rightTitleStyle: slowStyle)
         let inner = area.inner
         var y = inner.y
-        func line(_ left: String, _ right: String = "", style: Style? = nil) {
+        func line(_ left: String, _ right: String = "", fallback: String? = nil, style: Style? = nil) {
             guard y < inner.maxY else { return }
             let r = inner.row(y - inner.y)
-            buffer.put(left, in: r, style: style ?? theme.text)
-            if !right.isEmpty && left.count + 1 + right.count <= r.width {
+            var right = right
+            if left.count + 1 + right.count > r.width, let fallback { right = fallback }
+            let shownLeft = right.isEmpty ? left : String(left.prefix(max(r.width - right.count - 1, 0)))
+            buffer.put(shownLeft, in: r, style: style ?? theme.text)
+            if !right.isEmpty && shownLeft.count + 1 + right.count <= r.width {
                 buffer.put(right, in: r, style: theme.dim, alignRight: true)
             }
             y += 1
         }
+        if !titleFits { line(slow, style: slowStyle) }
         let m = engine.metrics
         line("sim " + Format.duration(nanoseconds: m.simulatedNanoseconds),
-             "ev " + Format.count(m.events) + " ops " + Format.count(m.ops))
+             "ev " + Format.count(m.events) + " ops " + Format.count(m.ops), fallback: "")
         if isNative {
-            line("event class", "count  mean", style: theme.dim)
+            if inner.width >= 24 { line("event class", "count  mean", style: theme.dim) }
             let classes = EventClass.allCases.enumerated()
                 .filter { m.classCounts[$0.offset] > 0 }
                 .sorted { m.classCounts[$0.offset] > m.classCounts[$1.offset] }
             for (i, c) in classes {
                 let n = m.classCounts[i]
                 let mean = m.latency[i].totalCount > 0 ? Format.duration(nanoseconds: m.latency[i].mean) : "-"
-                line(c.label, Format.count(n) + "  " + Format.pad(mean, 8, right: true))
+                line(c.label, Format.count(n) + "  " + Format.pad(mean, 8, right: true), fallback: Format.count(n))
             }
         } else {
             let total = m.totalTransitions
@@ -58,13 +65,17 @@ public struct EngineColumn: Widget {
                 let n = m.transitions(of: kind, in: engine.descriptor)
                 guard n > 0 else { continue }
                 var right = Format.count(n)
+                let countOnly = right
                 if let r = basis.rate(n, previous.map { $0.metrics.transitions(of: kind, in: $0.descriptor) }) {
                     right += " " + Format.count(r) + "/s"
                 }
-                line(Self.kindLabel(kind, plural: n != 1), right, style: theme.title)
+                line(Self.kindLabel(kind, plural: n != 1), right, fallback: countOnly, style: theme.title)
             }
             if total == 0 { line("no transitions yet", style: theme.dim) }
-            let settingsLines = settingsText(width: inner.width)
+            // Transitions by name first (at least three rows), then batching, then settings.
+            let breakdownRows = TransitionBreakdown.rowCount(engine)
+            let spare = inner.maxY - y - min(breakdownRows, 3) - (batchLine == nil ? 0 : 1)
+            let settingsLines = Array(settingsText(width: inner.width).prefix(max(spare, 0)))
             let room = inner.maxY - y - settingsLines.count - (batchLine == nil ? 0 : 1)
             if room > 0 {
                 TransitionBreakdown(engine: engine, theme: theme, barStyle: theme.engineBar(index))
@@ -132,7 +143,8 @@ public struct TransitionBreakdown: Widget {
         let rows = counts.indices.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
         guard total > 0, !area.isEmpty else { return }
         let largest = Double(counts[rows[0]])
-        let nameWidth = min(max(rows.map { engine.descriptor.transitions[$0].name.count }.max() ?? 4, 4), max(area.width / 2 - 2, 6))
+        // Names get the room and the bar what is left, down to 3 cells.
+        let nameWidth = min(max(rows.map { engine.descriptor.transitions[$0].name.count }.max() ?? 4, 4), max(area.width - 15, 6))
         for (r, id) in rows.prefix(area.height).enumerated() {
             let y = area.y + r
             let name = engine.descriptor.transitions[id].name
