@@ -17,7 +17,7 @@ final class DashboardLoop {
     private var director: DemoDirector?
     private var demoStart: ContinuousClock.Instant
 
-    private var eventBudget = 20_000
+    private var eventBudget = 5_000
     private var snapshot: Snapshot
     /// Rates compare the current snapshot with one taken about a second earlier (kvm_stat's
     /// CurAvg): `rateBase` is that older one, `rateNext` the candidate replacing it.
@@ -105,9 +105,11 @@ final class DashboardLoop {
             snapshot = replay.snapshot()
             exhausted = snapshot.eventsReplayed - eventsBefore >= UInt64(eventBudget)
             if tookNanoseconds > DashboardLoop.advanceTargetNanoseconds {
-                eventBudget = max(eventBudget * 3 / 4, 500)
+                // Scale straight to the target: a slow engine (a debug build) converges in one frame.
+                let scaled = Double(eventBudget) * Double(DashboardLoop.advanceTargetNanoseconds) / Double(tookNanoseconds)
+                eventBudget = max(Int(scaled), 100)
             } else if exhausted && tookNanoseconds < DashboardLoop.advanceTargetNanoseconds / 2 {
-                eventBudget = min(eventBudget * 5 / 4 + 1, 5_000_000)
+                eventBudget = min(eventBudget * 3 / 2 + 1, 5_000_000)
             }
         }
         for command in state.observe(snapshot, budgetExhausted: exhausted) { try execute(command) }

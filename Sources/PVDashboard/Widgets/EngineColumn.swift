@@ -50,14 +50,16 @@ public struct EngineColumn: Widget {
         line("sim " + Format.duration(nanoseconds: m.simulatedNanoseconds),
              "ev " + Format.count(m.events) + " ops " + Format.count(m.ops), fallback: "")
         if isNative {
-            if inner.width >= 24 { line("event class", "count  mean", style: theme.dim) }
+            if inner.width >= 24 { line("event class", "count   p50", style: theme.dim) }
             let classes = EventClass.allCases.enumerated()
                 .filter { m.classCounts[$0.offset] > 0 }
                 .sorted { m.classCounts[$0.offset] > m.classCounts[$1.offset] }
             for (i, c) in classes {
                 let n = m.classCounts[i]
-                let mean = m.latency[i].totalCount > 0 ? Format.duration(nanoseconds: m.latency[i].mean) : "-"
-                line(c.label, Format.count(n) + "  " + Format.pad(mean, 8, right: true), fallback: Format.count(n))
+                // The median, not the mean: HdrHistogram's mean walks every bucket, the median
+                // stops half way, and this runs for every class every frame.
+                let median = m.latency[i].totalCount > 0 ? Format.duration(nanoseconds: Double(m.latency[i].valueAtPercentile(50))) : "-"
+                line(c.label, Format.count(n) + "  " + Format.pad(median, 8, right: true), fallback: Format.count(n))
             }
         } else {
             let total = m.totalTransitions

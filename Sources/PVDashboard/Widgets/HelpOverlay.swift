@@ -13,7 +13,7 @@ public struct HelpOverlay: Widget {
         "",
         "header      trace, CPUs, ▶/⏸ and speed, trace time / total, cost profile",
         "columns     one per engine; title: slowdown = engine time / native time (1.37× +37%)",
-        "            native: busiest event classes with mean latency; others: transitions by",
+        "            native: busiest event classes with median latency; others: transitions by",
         "            kind with rate, then by name with share and bar, batching, pv settings",
         "counters    kvm_stat's table for the engine chosen with e: Total, %Total, Rate/s per",
         "            trace second (between snapshots ~1 s apart); x shows per-reason rows",
