@@ -147,7 +147,7 @@ def render(rows, cols, nrows, size, out):
                 continue
             if c in EIGHTHS:
                 w = max(round(cw * EIGHTHS[c] / 8), 1)
-                d.rectangle([x0, y0 + 1, x0 + w - 1, y0 + ch - 2], fill=fg)
+                d.rectangle([x0, y0, x0 + w - 1, y0 + ch - 1], fill=fg)  # full cell height, as terminals draw it
             elif c == "⏸":  # not in DejaVu Sans Mono: two bars
                 w = max(cw // 4, 1)
                 d.rectangle([x0 + w // 2, y0 + ch // 4, x0 + w // 2 + w - 1, y0 + ch * 3 // 4], fill=fg)

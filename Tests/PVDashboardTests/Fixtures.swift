@@ -61,7 +61,7 @@ enum Fixtures {
     /// A synthetic replay advanced `seconds` into its (synthetic) trace.
     static func preview(seconds: Double, configuration: ReplayConfiguration = ReplayConfiguration(options: BackendOptions(cpuCount: 2)))
         -> (PreviewReplay, Snapshot) {
-        let r = PreviewReplay(configuration: configuration, durationNanoseconds: 10_000_000_000, eventsPerSecond: 20_000)
+        let r = PreviewReplay(configuration: configuration, durationNanoseconds: 10_000_000_000, eventsPerSecond: 5_000)
         try! r.advance(toTraceTime: UInt64(seconds * 1e9), eventBudget: Int.max)
         return (r, r.snapshot())
     }

@@ -188,6 +188,7 @@ import Testing
             " █      █   █ █ █",
             "███ █ ███   █    ",
         ])
+        #expect(BigDigits.rows("1.", scale: 2) == ["  ██      ", "████      ", "  ██      ", "  ██      ", "██████  ██"])
     }
 
     @Test func headlineShowsEachParavirtEngineInBigDigits() {
@@ -196,7 +197,7 @@ import Testing
         #expect(b.text.contains("xen-pv"))
         #expect(b.text.contains("kvm (vt-x, ept)"))
         #expect(b.text.contains("+37% · 1.00k transitions"))
-        #expect(b.text.contains("███ █ ███   █"))
+        #expect(b.text.contains("██████  ██  ██████      ██"))
     }
 
     @Test func helpOverlayExplainsBlindSpots() {

@@ -24,17 +24,21 @@ public enum BigDigits {
     public static let height = 5
 
     /// Five rows of `text` in the block font (unknown characters are skipped), one blank
-    /// column between glyphs.
-    public static func rows(_ text: String) -> [String] {
+    /// column between glyphs. `scale` 2 doubles every column: a terminal cell is about twice as
+    /// tall as wide, so that gives square font pixels and digits that read from the back row.
+    public static func rows(_ text: String, scale: Int = 1) -> [String] {
         var rows = Array(repeating: "", count: height)
         for ch in text {
             guard let g = glyphs[ch] else { continue }
-            for r in 0..<height { rows[r] += (rows[r].isEmpty ? "" : " ") + g[r] }
+            for r in 0..<height {
+                let glyph = scale == 1 ? g[r] : String(g[r].flatMap { Array(repeating: $0, count: scale) })
+                rows[r] += (rows[r].isEmpty ? "" : String(repeating: " ", count: scale)) + glyph
+            }
         }
         return rows
     }
 
-    public static func width(_ text: String) -> Int { rows(text)[0].count }
+    public static func width(_ text: String, scale: Int = 1) -> Int { rows(text, scale: scale)[0].count }
 }
 
 /// Talk mode: each paravirt engine's slowdown in big digits, in a grid, with the number of
@@ -55,7 +59,7 @@ public struct Headline: Widget {
             buffer.put("only native shown: press b to add backends", in: body.row(0), style: theme.text)
             return
         }
-        let columnCount = body.width >= 48 * others.count ? others.count : max(min(others.count, body.width / 36), 1)
+        let columnCount = body.width >= 38 * others.count ? others.count : max(min(others.count, body.width / 38), 1)
         let rowCount = (others.count + columnCount - 1) / columnCount
         let cellHeight = body.height / rowCount
         for (n, (i, e)) in others.enumerated() {
@@ -64,14 +68,15 @@ public struct Headline: Widget {
             let cell = rowRect.columns(columnCount)[cellColumn]
             let ratio = Format.slowdown(e.slowdown, withPercent: false)
             let pct = Format.slowdown(e.slowdown).split(separator: " ").dropFirst().joined()
-            let big = BigDigits.width(ratio) <= cell.width - 2 && cell.height >= BigDigits.height + 2
+            let scale = BigDigits.width(ratio, scale: 2) <= cell.width - 2 ? 2 : 1
+            let big = BigDigits.width(ratio, scale: scale) <= cell.width - 2 && cell.height >= BigDigits.height + 2
             let blockHeight = big ? BigDigits.height + 2 : 2
             let top = cell.y + max((cell.height - blockHeight) / 2, 0)
             let style = e.slowdown > 1.0005 ? theme.worse : theme.better
             buffer.put(center(e.descriptor.displayName, cell.width), in: Rect(x: cell.x, y: top, width: cell.width, height: 1),
                        style: theme.title)
             if big {
-                for (r, line) in BigDigits.rows(ratio).enumerated() {
+                for (r, line) in BigDigits.rows(ratio, scale: scale).enumerated() {
                     let x = cell.x + (cell.width - line.count) / 2
                     // Spaces of the glyphs stay in the base style, so only the blocks take colour.
                     for (c, ch) in line.enumerated() where ch != " " {
