@@ -43,14 +43,7 @@ extension Pvtop {
         @Option(name: .customLong("process"), help: ArgumentHelp("Only replay events of this task name or pid.", valueName: "comm|pid"))
         var filterProcess: String?
 
-        @Option(name: .long, help: ArgumentHelp("Dashboard colours: dark, light, high-contrast, mono.", valueName: "theme"))
-        var theme: String = "dark"
-
-        @Flag(name: .long, help: "Talk mode: loop over the bundled traces and walk through the views (any key takes over).")
-        var demo = false
-
-        @Option(name: .long, help: ArgumentHelp("Initial replay speed for the dashboard (trace seconds per wall second; 0 = as fast as possible).", valueName: "x"))
-        var speed: Double = 1
+        @OptionGroup var dashboard: DashboardFlags
 
         func run() throws { try reportingUserErrors { try runChecked() } }
 

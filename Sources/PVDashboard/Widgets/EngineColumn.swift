@@ -1,0 +1,163 @@
+import PVKernel
+import PVReplay
+
+/// One boxed column per engine: slowdown vs native in the title (`xen-pv ── 1.37× +37%`),
+/// simulated time, events and ops, then what makes it slow: for native the busiest event
+/// classes with their mean latency, for a paravirt engine its transitions by kind and the
+/// breakdown by name (bars and %), then its settings (`pv: tlb ✓ ipi ✗`).
+public struct EngineColumn: Widget {
+    public var engine: EngineSnapshot
+    public var previous: EngineSnapshot?
+    public var basis: RateBasis
+    public var index: Int
+    public var theme: Theme
+    public var focused: Bool
+
+    public init(engine: EngineSnapshot, previous: EngineSnapshot?, basis: RateBasis, index: Int,
+                theme: Theme, focused: Bool = false) {
+        self.engine = engine; self.previous = previous; self.basis = basis; self.index = index
+        self.theme = theme; self.focused = focused
+    }
+
+    public var isNative: Bool { engine.descriptor.id == .native }
+
+    public func render(_ area: Rect, into buffer: inout CellBuffer) {
+        guard area.width >= 8, area.height >= 3 else { return }
+        let name = engine.descriptor.id.rawValue
+        let slow = isNative ? Format.slowdown(1, withPercent: false) : Format.slowdown(engine.slowdown)
+        let slowStyle = isNative ? theme.title : (engine.slowdown > 1.0005 ? theme.worse : theme.better)
+        // Narrow columns (80×24 with five engines): the slowdown moves to the first line
+        // rather than be cut from the title, since it is the number the column is for.
+        let titleFits = name.count + slow.count + 8 <= area.width
+        buffer.box(area, title: name, rightTitle: titleFits ? slow : "",
+                   border: focused ? theme.title : theme.border, titleStyle: theme.title, rightTitleStyle: slowStyle)
+        let inner = area.inner
+        var y = inner.y
+        func line(_ left: String, _ right: String = "", fallback: String? = nil, style: Style? = nil) {
+            guard y < inner.maxY else { return }
+            let r = inner.row(y - inner.y)
+            var right = right
+            if left.count + 1 + right.count > r.width, let fallback { right = fallback }
+            let shownLeft = right.isEmpty ? left : String(left.prefix(max(r.width - right.count - 1, 0)))
+            buffer.put(shownLeft, in: r, style: style ?? theme.text)
+            if !right.isEmpty && shownLeft.count + 1 + right.count <= r.width {
+                buffer.put(right, in: r, style: theme.dim, alignRight: true)
+            }
+            y += 1
+        }
+        if !titleFits { line(slow, style: slowStyle) }
+        let m = engine.metrics
+        line("sim " + Format.duration(nanoseconds: m.simulatedNanoseconds),
+             "ev " + Format.count(m.events) + " ops " + Format.count(m.ops), fallback: "")
+        if isNative {
+            if inner.width >= 24 { line("event class", "count   p50", style: theme.dim) }
+            let classes = EventClass.allCases.enumerated()
+                .filter { m.classCounts[$0.offset] > 0 }
+                .sorted { m.classCounts[$0.offset] > m.classCounts[$1.offset] }
+            for (i, c) in classes {
+                let n = m.classCounts[i]
+                // The median, not the mean: HdrHistogram's mean walks every bucket, the median
+                // stops half way, and this runs for every class every frame.
+                let median = m.latency[i].totalCount > 0 ? Format.duration(nanoseconds: Double(m.latency[i].valueAtPercentile(50))) : "-"
+                line(c.label, Format.count(n) + "  " + Format.pad(median, 8, right: true), fallback: Format.count(n))
+            }
+        } else {
+            let total = m.totalTransitions
+            for kind in TransitionKind.allCases {
+                let n = m.transitions(of: kind, in: engine.descriptor)
+                guard n > 0 else { continue }
+                var right = Format.count(n)
+                let countOnly = right
+                if let r = basis.rate(n, previous.map { $0.metrics.transitions(of: kind, in: $0.descriptor) }) {
+                    right += " " + Format.count(r) + "/s"
+                }
+                line(Self.kindLabel(kind, plural: n != 1), right, fallback: countOnly, style: theme.title)
+            }
+            if total == 0 { line("no transitions yet", style: theme.dim) }
+            // Transitions by name first (at least three rows), then batching, then settings.
+            let breakdownRows = TransitionBreakdown.rowCount(engine)
+            let spare = inner.maxY - y - min(breakdownRows, 3) - (batchLine == nil ? 0 : 1)
+            let settingsLines = Array(settingsText(width: inner.width).prefix(max(spare, 0)))
+            let room = inner.maxY - y - settingsLines.count - (batchLine == nil ? 0 : 1)
+            if room > 0 {
+                TransitionBreakdown(engine: engine, theme: theme, barStyle: theme.engineBar(index))
+                    .render(Rect(x: inner.x, y: y, width: inner.width, height: room), into: &buffer)
+                y += min(room, TransitionBreakdown.rowCount(engine))
+            }
+            if let b = batchLine { line(b, style: theme.dim) }
+            for s in settingsLines { line(s, style: theme.dim) }
+        }
+    }
+
+    static func kindLabel(_ kind: TransitionKind, plural: Bool) -> String {
+        switch kind {
+        case .hypercall: return plural ? "hypercalls" : "hypercall"
+        case .vmExit: return plural ? "VM exits" : "VM exit"
+        case .romCall: return plural ? "ROM calls" : "ROM call"
+        case .trap: return plural ? "traps" : "trap"
+        }
+    }
+
+    /// `batches 18k avg 9.3` for batching backends.
+    var batchLine: String? {
+        guard !engine.descriptor.flushReasons.isEmpty else { return nil }
+        let flushes = engine.metrics.flushReasonCounts.reduce(0, &+)
+        guard flushes > 0 else { return "batches 0" }
+        return "batches " + Format.count(flushes) + " avg "
+            + Format.fixed(Double(engine.metrics.batchedEntries) / Double(flushes), 1)
+    }
+
+    /// Settings as `key=value` words wrapped to the width; on/off shown as ✓/✗.
+    func settingsText(width: Int) -> [String] {
+        let words = engine.descriptor.settings.map { s -> String in
+            switch s.value {
+            case "on", "true", "yes": return "\(s.key) ✓"
+            case "off", "false", "no": return "\(s.key) ✗"
+            default: return "\(s.key)=\(s.value)"
+            }
+        }
+        var lines: [String] = [], current = ""
+        for w in words {
+            if current.isEmpty { current = w } else if current.count + 2 + w.count <= width { current += "  " + w } else {
+                lines.append(current); current = w
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}
+
+/// Transitions by name, largest first: `mmu_update  120k 38% ██████`.
+public struct TransitionBreakdown: Widget {
+    public var engine: EngineSnapshot
+    public var theme: Theme
+    public var barStyle: Style
+
+    public init(engine: EngineSnapshot, theme: Theme, barStyle: Style) {
+        self.engine = engine; self.theme = theme; self.barStyle = barStyle
+    }
+
+    static func rowCount(_ engine: EngineSnapshot) -> Int { engine.metrics.transitionCounts.filter { $0 > 0 }.count }
+
+    public func render(_ area: Rect, into buffer: inout CellBuffer) {
+        let counts = engine.metrics.transitionCounts
+        let total = Double(counts.reduce(0, &+))
+        let rows = counts.indices.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
+        guard total > 0, !area.isEmpty else { return }
+        let largest = Double(counts[rows[0]])
+        // Names get the room and the bar what is left, down to 3 cells.
+        let nameWidth = min(max(rows.map { engine.descriptor.transitions[$0].name.count }.max() ?? 4, 4), max(area.width - 15, 6))
+        for (r, id) in rows.prefix(area.height).enumerated() {
+            let y = area.y + r
+            let name = engine.descriptor.transitions[id].name
+            let n = counts[id]
+            let numbers = " " + Format.pad(Format.count(n), 5, right: true) + " " + Format.pad(Format.percent(Double(n), of: total), 4, right: true)
+            var x = buffer.put(Format.pad(name, nameWidth), x: area.x, y: y, style: theme.text, clip: area)
+            x = buffer.put(numbers, x: x, y: y, style: theme.text, clip: area)
+            let barWidth = area.maxX - x - 1
+            if barWidth >= 2 {
+                buffer.put(Format.bar(Double(n) / largest, width: barWidth), x: x + 1, y: y, style: barStyle, clip: area)
+            }
+        }
+    }
+}

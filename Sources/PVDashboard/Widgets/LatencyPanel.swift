@@ -1,0 +1,145 @@
+import Histogram
+import PVKernel
+import PVReplay
+
+/// Latency of one event class for every engine, side by side: bcc/bpftrace log2 rows
+/// (`[512, 1K)   41k ████████`) over the same buckets for all engines, then the HdrHistogram
+/// ladder p50 / p95 / p99 / p99.9 with each engine's difference from native.
+public struct LatencyPanel: Widget {
+    public var engines: [EngineSnapshot]
+    public var eventClass: EventClass
+    public var theme: Theme
+
+    public init(engines: [EngineSnapshot], eventClass: EventClass, theme: Theme) {
+        self.engines = engines; self.eventClass = eventClass; self.theme = theme
+    }
+
+    public static let percentiles: [(label: String, value: Double)] = [("p50", 50), ("p95", 95), ("p99", 99), ("p99.9", 99.9)]
+    /// Shown below the ladder when rows are left over.
+    public static let extraPercentiles: [(label: String, value: Double)] = [("p99.99", 99.99), ("max", 100)]
+
+    /// Counts per log2 bucket, each power of two split into 2^`subdivisions` equal parts
+    /// (bpftrace's `hist(x, k)`): key = exponent × 2^k + part, so keys are in value order;
+    /// values 0 and 1 share key 0. HdrHistogram's equivalent ranges are narrower than these
+    /// parts for k ≤ 3 at 3 significant digits and never straddle a power of two, so each
+    /// recorded range falls in exactly one bucket.
+    public static func buckets(_ h: Histogram<UInt64>, subdivisions k: Int = 0) -> [Int: UInt64] {
+        buckets(recorded(h), subdivisions: k)
+    }
+
+    static func recorded(_ h: Histogram<UInt64>) -> [(value: UInt64, count: UInt64)] {
+        guard h.totalCount > 0 else { return [] }
+        return h.recordedValues().map { (h.lowestEquivalentForValue($0.value), UInt64($0.count)) }
+    }
+
+    static func buckets(_ values: [(value: UInt64, count: UInt64)], subdivisions k: Int) -> [Int: UInt64] {
+        var out: [Int: UInt64] = [:]
+        for (v, n) in values { out[key(v, k), default: 0] &+= n }
+        return out
+    }
+
+    static func key(_ v: UInt64, _ k: Int) -> Int {
+        guard v >= 2 else { return 0 }
+        let e = 63 - v.leadingZeroBitCount
+        let part = e >= k ? Int((v - (1 << UInt64(e))) >> UInt64(e - k)) : Int(v - (1 << UInt64(e))) << (k - e)
+        return e << k + part
+    }
+
+    /// `[lo, hi)` of bucket `key` at `k` subdivisions, with bpftrace's K/M/G suffixes.
+    public static func label(_ key: Int, subdivisions k: Int) -> String {
+        if key < 1 << k { return "[0, 2)" }
+        let e = key >> k, part = key & ((1 << k) - 1)
+        let base = Double(UInt64(1) << UInt64(e)), step = base / Double(1 << k)
+        return "[\(Format.bound(base + step * Double(part))), \(Format.bound(base + step * Double(part + 1))))"
+    }
+
+    public func render(_ area: Rect, into buffer: inout CellBuffer) {
+        guard area.width >= 30, area.height >= 4, !engines.isEmpty else { return }
+        let histograms = engines.map { $0.metrics.latency(of: eventClass) }
+        let samples = histograms[0].totalCount
+        let inner = area.inner
+        guard histograms.contains(where: { $0.totalCount > 0 }) else {
+            buffer.box(area, title: "latency · \(eventClass.label)", rightTitle: "v/Tab: class",
+                       border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
+            buffer.put(" no \(eventClass.label) events yet (or filtered out): v/Tab picks another class",
+                       in: inner.row(0), style: theme.dim)
+            return
+        }
+        let labelWidth = 15
+        let columns = Rect(x: inner.x + labelWidth, y: inner.y, width: inner.width - labelWidth, height: inner.height)
+            .columns(engines.count)
+        // Engine names.
+        for (i, e) in engines.enumerated() {
+            buffer.put(" " + e.descriptor.id.rawValue, in: columns[i].row(0), style: theme.title)
+        }
+        let ladderRows = min(LatencyPanel.percentiles.count, max(inner.height - 3, 0))
+        let bucketRows = inner.height - 1 - ladderRows - (ladderRows > 0 ? 1 : 0)
+        let recorded = histograms.map(LatencyPanel.recorded)
+        // The finest split of each power of two (up to 8 parts) whose rows still fit.
+        var k = 3
+        var buckets: [[Int: UInt64]] = []
+        while true {
+            buckets = recorded.map { LatencyPanel.buckets($0, subdivisions: k) }
+            let keys = buckets.flatMap(\.keys)
+            if k == 0 || (keys.max() ?? 0) - (keys.min() ?? 0) + 1 <= bucketRows { break }
+            k -= 1
+        }
+        let keys = buckets.flatMap(\.keys)
+        var ladderTop = inner.maxY - ladderRows
+        buffer.box(area, title: "latency · \(eventClass.label) · ns, log2 buckets" + (k == 0 ? "" : " ÷\(1 << k)"),
+                   rightTitle: "n=\(Format.count(samples))  v/Tab: class",
+                   border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
+        if bucketRows > 0, let lo = keys.min(), let hi = keys.max() {
+            // When there are more buckets than rows, keep the rows around native's busiest one.
+            var first = lo, last = hi
+            if hi - lo + 1 > bucketRows {
+                let peak = buckets[0].max { $0.value < $1.value }?.key ?? lo
+                first = max(lo, min(peak - bucketRows / 2, hi - bucketRows + 1))
+                last = first + bucketRows - 1
+            }
+            // The ladder follows the rows directly; spare rows below it get more percentiles.
+            ladderTop = min(ladderTop, inner.y + 1 + (last - first + 1) + 1)
+            let largest = buckets.map { $0.values.max() ?? 0 }
+            for (r, key) in (first...last).enumerated() {
+                let y = inner.y + 1 + r
+                buffer.put(Format.pad(LatencyPanel.label(key, subdivisions: k), labelWidth - 1, right: true), x: inner.x, y: y,
+                           style: theme.dim, clip: inner)
+                for (i, col) in columns.enumerated() {
+                    let n = buckets[i][key] ?? 0
+                    let numbers = Format.pad(n == 0 ? "" : Format.count(n), 6, right: true)
+                    let x = buffer.put(numbers, x: col.x, y: y, style: theme.text, clip: col)
+                    let barWidth = col.maxX - x - 2
+                    if n > 0, barWidth > 0, largest[i] > 0 {
+                        buffer.put(Format.bar(Double(n) / Double(largest[i]), width: barWidth), x: x + 1, y: y,
+                                   style: theme.engineBar(i), clip: col)
+                    }
+                }
+            }
+        }
+        guard ladderRows > 0 else { return }
+        let ladder = LatencyPanel.percentiles.prefix(ladderRows)
+            + LatencyPanel.extraPercentiles.prefix(max(inner.maxY - ladderTop - ladderRows, 0))
+        for (r, p) in ladder.enumerated() {
+            let y = ladderTop + r
+            buffer.put(Format.pad(p.label, labelWidth - 1, right: true), x: inner.x, y: y, style: theme.title, clip: inner)
+            let nativeValue = Double(histograms[0].valueAtPercentile(p.value))
+            for (i, col) in columns.enumerated() {
+                let h = histograms[i]
+                guard h.totalCount > 0 else { continue }
+                let v = Double(h.valueAtPercentile(p.value))
+                let text = Format.pad(Format.duration(nanoseconds: v), col.width >= 22 ? 9 : 7, right: true)
+                let x = buffer.put(text, x: col.x, y: y, style: theme.text, clip: col)
+                if i > 0, histograms[0].totalCount > 0 {
+                    // Absolute difference where it fits, else relative (`+63%`).
+                    var delta = " " + Format.delta(nanoseconds: v - nativeValue)
+                    if x + delta.count > col.maxX - 1, nativeValue > 0 {
+                        delta = v == nativeValue ? " ±0" : " " + Format.slowdown(v / nativeValue).split(separator: " ").dropFirst().joined()
+                    }
+                    if x + delta.count <= col.maxX - 1 {
+                        buffer.put(delta, x: x, y: y, style: v > nativeValue ? theme.worse : theme.better, clip: col)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CNCurses
+import Glibc
+import Synchronization
+
+/// Signal handling for the dashboard (swift-ncurses.md §5). Handlers only store into atomics;
+/// the loop reads them, leaves curses mode and exits with 128 + signal.
+enum Signals {
+    /// The last INT / TERM / HUP received (0 = none).
+    static let pending = Atomic<Int32>(0)
+    /// True between newterm and endwin: crash handlers and atexit restore the terminal only then.
+    static let cursesActive = Atomic<Bool>(false)
+
+    static let terminating: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    static let crashing: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
+
+    /// Install before newterm: ncurses only takes over signals still at SIG_DFL, and we want
+    /// INT/TERM/HUP ourselves (its own SIGINT handler exits 1 and skips our cleanup) while it
+    /// keeps WINCH (→ KEY_RESIZE) and TSTP (^Z restores the screen).
+    static func install() {
+        unblock()
+        for sig in terminating {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in Signals.pending.store(sig, ordering: .relaxed) }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(sig, &action, nil)
+        }
+        for sig in crashing {
+            var old = sigaction()
+            sigaction(sig, nil, &old)
+            previousCrashActions[Int(sig)] = old
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in
+                // Put the screen back, restore whatever handled this signal before (Swift's
+                // backtracer) and return: the faulting instruction runs again into it, now on a
+                // sane terminal. endwin is not async-signal-safe; htop's CRT_handleSIGSEGV takes
+                // the same risk, since the alternative is a shell left in raw mode.
+                if Signals.cursesActive.load(ordering: .relaxed) {
+                    endwin()
+                    Signals.cursesActive.store(false, ordering: .relaxed)
+                }
+                var previous = previousCrashActions[Int(sig)]
+                sigaction(sig, &previous, nil)
+                if sig == SIGABRT || sig == SIGTRAP { raise(sig) }
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(sig, &action, nil)
+        }
+        atexit {
+            if Signals.cursesActive.load(ordering: .relaxed) && !isendwin() { endwin() }
+        }
+    }
+
+    /// The process may inherit a mask with these blocked (a libdispatch worker's mask was seen
+    /// once): then SIGTERM and SIGWINCH never arrive.
+    static func unblock() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in terminating + [SIGWINCH, SIGTSTP, SIGCONT] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// The pending terminating signal, cleared.
+    static func take() -> Int32? {
+        let sig = pending.exchange(0, ordering: .relaxed)
+        return sig == 0 ? nil : sig
+    }
+}
+
+/// Actions that handled the crash signals before ours, indexed by signal number.
+/// Safe without a lock: written only in `Signals.install`, before the handler that reads an
+/// entry is installed (sigaction is a full barrier for that signal's delivery), and never
+/// written again.
+nonisolated(unsafe) private var previousCrashActions: [sigaction] = Array(repeating: sigaction(), count: 65)

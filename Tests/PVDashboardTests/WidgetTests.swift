@@ -1,0 +1,222 @@
+import PVDashboard
+import PVKernel
+import PVReplay
+import Testing
+
+@Suite struct WidgetTests {
+    let theme = Theme.dark
+
+    func render(_ w: some Widget, _ width: Int, _ height: Int) -> CellBuffer {
+        var b = CellBuffer(width: width, height: height)
+        w.render(b.area, into: &b)
+        return b
+    }
+
+    @Test func headerShowsTracePlayStateTimeAndProfile() {
+        let s = Fixtures.state { $0.setSpeed(4) }
+        let b = render(HeaderBar(snapshot: Fixtures.snapshot(engines: [Fixtures.native()]), state: s, theme: theme), 90, 1)
+        #expect(b.text == " pvtop  compile.trace  2 CPUs  ▶ 5×  0.212 / 0.334 s                 profile: modern-2020")
+    }
+
+    @Test func headerShowsPauseEndLoopAndFilter() {
+        var s = Fixtures.state()
+        s.playing = false
+        s.looping = true
+        s.configuration.filter = EventFilter(cpu: 1)
+        let paused = render(HeaderBar(snapshot: Fixtures.snapshot(engines: [Fixtures.native()]), state: s, theme: theme), 100, 1)
+        #expect(paused.text.contains("⏸ 1×"))
+        #expect(paused.text.contains("⟳ loop"))
+        #expect(paused.text.contains("filter: cpu=1"))
+        let ended = render(HeaderBar(snapshot: Fixtures.snapshot(engines: [Fixtures.native()], finished: true), state: s, theme: theme), 100, 1)
+        #expect(ended.text.contains("■ end"))
+    }
+
+    @Test func transitionBreakdownListsNamesLargestFirstWithShareAndBar() {
+        let b = render(TransitionBreakdown(engine: Fixtures.xen(), theme: theme, barStyle: theme.bar), 34, 5)
+        #expect(b.text == """
+            mmu_update   600  60% ████████████
+            mmuext_op    250  25% █████
+            multicall    100  10% ██
+            pte_write     50   5% █
+
+            """)
+    }
+
+    @Test func counterTableShowsKindsWithTotalsSharesAndRates() {
+        let before = Fixtures.xen(transitions: [500, 240, 60, 50])
+        let t = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                             sort: .rate, drillDown: false, theme: theme)
+        let b = render(t, 48, 6)
+        #expect(b.text == """
+            ┌ counters · xen-pv ───────────────────────────┐
+            │ Event                   Total %Total   Rate/s│
+            │ hypercall                 950    95%      300│
+            │ trap                       50     5%        0│
+            │ Total                   1.00k             300│
+            └──────────────────────────────────────────────┘
+            """)
+    }
+
+    @Test func counterTableDrillDownShowsPerReasonChildrenSortedByRate() {
+        let before = Fixtures.xen(transitions: [500, 240, 60, 50])
+        let t = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                             sort: .rate, drillDown: true, theme: theme)
+        #expect(t.rows().map(\.name) == ["hypercall", "hypercall(mmu_update)", "hypercall(multicall)",
+                                         "hypercall(mmuext_op)", "trap", "trap(pte_write)"])
+        let byTotal = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                                   sort: .total, drillDown: true, theme: theme)
+        #expect(byTotal.rows().map(\.name) == ["hypercall", "hypercall(mmu_update)", "hypercall(mmuext_op)",
+                                               "hypercall(multicall)", "trap", "trap(pte_write)"])
+    }
+
+    @Test func counterTableForNativeListsEventClasses() {
+        let native = Fixtures.native(latencies: [.pageFault: [500, 600, 700], .syscall: [90]])
+        let t = CounterTable(engine: native, previous: nil, basis: RateBasis(seconds: 0), sort: .total, drillDown: false, theme: theme)
+        #expect(t.rows().map(\.name) == ["page_fault", "syscall"])
+        #expect(t.rows().map(\.rate) == [nil, nil])
+    }
+
+    @Test func ratesNeedAnIntervalAndMonotonicCounters() {
+        let basis = RateBasis(seconds: 2)
+        #expect(basis.rate(300, 100) == 100)
+        #expect(basis.rate(100, 300) == nil)
+        #expect(basis.rate(100, nil) == nil)
+        #expect(RateBasis(seconds: 0).rate(3, 1) == nil)
+    }
+
+    @Test func batchingPanelShowsSizeRowsAndFlushReasons() {
+        #expect(BatchingPanel.sizeRows([0, 10, 0, 20, 0, 0, 0, 0, 5]).map(\.label) == ["1", "2-3", "4-7", "8+"])
+        #expect(BatchingPanel.sizeRows([0, 10, 0, 20, 0, 0, 0, 0, 5]).map(\.count) == [10, 20, 0, 5])
+        let b = render(BatchingPanel(engines: [(index: 1, engine: Fixtures.xen())], theme: theme), 44, 11)
+        #expect(b.text == """
+            ┌ batching ── size at flush · flush reason ┐
+            │xen-pv  35 batches avg 3.7                │
+            │     1     10 █████████████▌              │
+            │   2-3     20 ███████████████████████████ │
+            │  8-15      5 ██████▊                     │
+            │flushed by                                │
+            │ lazy-leave                      25  71%  │
+            │ full-slots                       5  14%  │
+            │ end                              5  14%  │
+            │                                          │
+            └──────────────────────────────────────────┘
+            """)
+    }
+
+    @Test func engineColumnShowsSlowdownTransitionsAndSettings() {
+        let b = render(EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme), 34, 8)
+        #expect(b.text == """
+            ┌ kvm ──────────────── 1.04× +4% ┐
+            │sim 1.04 ms   ev 1.00k ops 4.00k│
+            │VM exits                     400│
+            │MSR_WRITE   300  75% ███████████│
+            │HLT         100  25% ███▋       │
+            │pv_eoi ✓  pv_ipi ✗              │
+            │                                │
+            └────────────────────────────────┘
+            """)
+    }
+
+    @Test func narrowEngineColumnMovesTheSlowdownInside() {
+        let b = render(EngineColumn(engine: Fixtures.xen(), previous: nil, basis: RateBasis(seconds: 0), index: 1, theme: theme), 16, 8)
+        #expect(b.line(0) == "┌ xen-pv ──────┐")
+        #expect(b.line(1) == "│1.37× +37%    │")
+    }
+
+    @Test func latencyPanelDrawsLog2RowsAndPercentileLadderWithDeltas() {
+        let native = Fixtures.native(latencies: [.pageFault: Array(repeating: 600, count: 30) + [1500]])
+        let xen = Fixtures.xen(latencies: [.pageFault: Array(repeating: 1200, count: 30) + [3000]])
+        let b = render(LatencyPanel(engines: [native, xen], eventClass: .pageFault, theme: theme), 70, 12)
+        #expect(b.text == """
+            ┌ latency · page_fault · ns, log2 buckets ─────── n=31  v/Tab: class ┐
+            │                native                     xen-pv                   │
+            │     [512, 1K)     30 ███████████████████                           │
+            │      [1K, 2K)      1 ▋                       30 ██████████████████ │
+            │      [2K, 4K)                                 1 ▋                  │
+            │                                                                    │
+            │           p50    600 ns                    1.20 µs +600 ns         │
+            │           p95    600 ns                    1.20 µs +600 ns         │
+            │           p99   1.50 µs                    3.00 µs +1.50 µs        │
+            │         p99.9   1.50 µs                    3.00 µs +1.50 µs        │
+            │        p99.99   1.50 µs                    3.00 µs +1.50 µs        │
+            └────────────────────────────────────────────────────────────────────┘
+            """)
+    }
+
+    @Test func latencyBucketsSplitPowersOfTwo() {
+        var h = EngineMetrics.makeHistogram()
+        for v: UInt64 in [1, 600, 700, 800, 1100] { h.record(v) }
+        #expect(LatencyPanel.buckets(h) == [0: 1, 9: 3, 10: 1])
+        let halves = LatencyPanel.buckets(h, subdivisions: 1)
+        #expect(halves == [0: 1, 18: 2, 19: 1, 20: 1])
+        #expect(LatencyPanel.label(18, subdivisions: 1) == "[512, 768)")
+        #expect(LatencyPanel.label(19, subdivisions: 1) == "[768, 1K)")
+        #expect(LatencyPanel.label(9, subdivisions: 0) == "[512, 1K)")
+    }
+
+    @Test func latencyPanelSaysWhenTheClassHasNoSamples() {
+        let b = render(LatencyPanel(engines: [Fixtures.native()], eventClass: .fork, theme: theme), 70, 6)
+        #expect(b.text.contains("no fork events yet"))
+    }
+
+    @Test func keyBarKeepsHelpAndQuitWhenNarrow() {
+        let wide = render(KeyBar(state: Fixtures.state(), theme: theme), 160, 1)
+        #expect(wide.text.hasPrefix("F1Help SpacePause .Step +-Speed ←→Seek bBackends"))
+        let narrow = render(KeyBar(state: Fixtures.state(), theme: theme), 30, 1)
+        #expect(narrow.text.hasPrefix("F1Help"))
+        #expect(narrow.text.contains("qQuit"))
+        #expect(narrow.text.count <= 30)
+        var s = Fixtures.state()
+        s.say("speed 4×")
+        #expect(render(KeyBar(state: s, theme: theme), 120, 1).text.hasSuffix("speed 4×"))
+        let k = theme.keyName, l = theme.keyLabel
+        #expect(wide[0, 0].style == k && wide[2, 0].style == l)
+    }
+
+    @Test func tooSmallScreenNamesBothSizesAndTheWayOut() {
+        let b = render(TooSmallScreen(needWidth: 80, needHeight: 24, theme: theme), 40, 10)
+        #expect(b.text.contains("pvtop needs 80×24"))
+        #expect(b.text.contains("this terminal is 40×10"))
+        #expect(b.text.contains("press q to quit"))
+    }
+
+    @Test func bigDigitsSpellTheSlowdown() {
+        #expect(BigDigits.rows("1.37×") == [
+            " █    ███ ███    ",
+            "██      █   █ █ █",
+            " █    ███   █  █ ",
+            " █      █   █ █ █",
+            "███ █ ███   █    ",
+        ])
+        #expect(BigDigits.rows("1.", scale: 2) == ["  ██      ", "████      ", "  ██      ", "  ██      ", "██████  ██"])
+    }
+
+    @Test func headlineShowsEachParavirtEngineInBigDigits() {
+        let b = render(Headline(engines: [Fixtures.native(), Fixtures.xen(), Fixtures.kvm()], theme: theme), 120, 20)
+        #expect(b.text.contains("slowdown vs native (1.00×)"))
+        #expect(b.text.contains("xen-pv"))
+        #expect(b.text.contains("kvm (vt-x, ept)"))
+        #expect(b.text.contains("+37% · 1.00k transitions"))
+        #expect(b.text.contains("██████  ██  ██████      ██"))
+    }
+
+    @Test func helpOverlayExplainsBlindSpots() {
+        let b = render(HelpOverlay(scroll: 100, theme: theme), 100, 40)
+        #expect(b.text.contains("No device I/O"))
+        #expect(b.text.contains("No cache or TLB effects"))
+        #expect(b.text.contains("Recorded gaps are taken as native time"))
+        let top = render(HelpOverlay(scroll: 0, theme: theme), 100, 40)
+        #expect(top.text.contains("kvm_stat's table"))
+        #expect(top.text.contains("q F10 Ctrl-C  quit"))
+    }
+
+    @Test func menusShowCheckboxesAndTheCursor() {
+        let menu = ToggleMenu(title: "Backends beside native", items: [.init(label: "xen-pv", isOn: true), .init(label: "kvm", isOn: false)])
+        let b = render(ToggleMenuOverlay(menu: menu, theme: theme), 60, 12)
+        #expect(b.text.contains(" 1 [x] xen-pv"))
+        #expect(b.text.contains(" 2 [ ] kvm"))
+        let f = render(FilterOverlay(form: FilterForm(filter: EventFilter(cpu: 1, eventClass: .syscall)), theme: theme), 60, 12)
+        #expect(f.text.contains("event class ◀ syscall ▶"))
+        #expect(f.text.contains("cpu         ◀ 1 ▶"))
+    }
+}
