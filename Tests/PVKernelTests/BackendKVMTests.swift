@@ -68,6 +68,20 @@ import Testing
         #expect(off.count("VMCALL SEND_IPI") == 0)
     }
 
+    @Test func singleTargetIPIStaysAnICRWriteEvenWithPVIPI() throws {
+        // kvm_setup_pv_ipi replaces only send_IPI_mask*: apic->send_IPI is native x2APIC.
+        var on = try Self.rig()
+        on.call(.send_ipi, arg: 1)
+        #expect(on.count("MSR_WRITE") == 1)
+        #expect(on.count("VMCALL SEND_IPI") == 0)
+    }
+
+    @Test func vtx2006GuestsHaveNoPVFeatures() throws {
+        let rig = try BackendRig(.kvm, profile: "vtx-2006")
+        let settings = Dictionary(uniqueKeysWithValues: rig.backend.descriptor.settings.map { ($0.key, $0.value) })
+        #expect(KVMFeature.allCases.allSatisfy { settings[$0.rawValue] == "off" })
+    }
+
     @Test func pvIPIUsesOneHypercallPer128APICIDWindow() throws {
         var big = try BackendRig(.kvm, options: BackendOptions(cpuCount: 300))
         big.call(.send_ipi, arg: 250)

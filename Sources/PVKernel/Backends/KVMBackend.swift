@@ -108,7 +108,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .exception_entry: OpRule(.instruction, "#PF handled in the guest (EPT: no exit)", cost: "native.exception_entry", source: "\(vmx): #PF not intercepted with EPT (except async PF)"),
         .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer"),
         .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write"),
-        .send_ipi: OpRule(.vmExit, "pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
+        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
         .set_next_event: OpRule(.vmExit, "wrmsr TSC_DEADLINE → MSR_WRITE (irqoff fastpath)", cost: "kvm.exit.MSR_WRITE_fastpath", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
         .pte_direct_write: OpRule(.instruction, "store / xchg (EPT: no exit)", cost: "native.memory_op", source: "native"),
     ]
@@ -157,7 +157,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         ept = options.ept ?? profile.ept
-        features = options.kvmFeatures
+        // A guest of a profile's era enables only the features its KVM had (none in 2006).
+        features = options.kvmFeatures.intersection(KVMBackend.defaultFeatures(for: profile))
         kvmclock = features.contains(.kvmclock); stealTime = features.contains(.steal_time)
         pvTLBFlush = features.contains(.pv_tlb_flush); pvIPI = features.contains(.pv_ipi)
         pvEOI = features.contains(.pv_eoi); pvSpinlocks = features.contains(.pv_spinlocks)
@@ -169,10 +170,11 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         preemptionTimer = try profile.cycles("kvm.preemption_timer") != 0
         var table = Self.rules
         if !ept { for (op, r) in Self.shadowRules { table[op] = r } }
+        let enabled = features
         descriptor = BackendDescriptor(
             id: .kvm, displayName: "kvm (\(profile.name), \(ept ? "EPT" : "shadow"))",
             transitions: transitionNames(Self.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
-            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, options.kvmFeatures.contains($0) ? "on" : "off") })
+            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") })
         let native = try profile.cycles("native.exception_entry")
         priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
         // Shadow #PF: the exit comes on top of the guest's own exception delivery.
@@ -303,10 +305,13 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     }
 
     /// kvm_send_ipi_mask (pv_ipi): a bitmap of APIC IDs per 128-ID window, one hypercall each;
-    /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target.
+    /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target. kvm_setup_pv_ipi replaces
+    /// only apic->send_IPI_mask(_allbutself) (arch/x86/kernel/kvm.c), so a single-target IPI
+    /// (apic->send_IPI, e.g. smp_call_function_single, reschedule) stays an ICR write even with
+    /// pv_ipi: the recorded guest shows `write_msr: 830` after every `ipi_send_cpu`.
     private mutating func sendIPIs(targets: Int, _ ledger: inout Ledger) {
         guard targets > 0 else { return }
-        if pvIPI {
+        if pvIPI && targets > 1 {
             let windows = min(targets, (cpuCount + 127) / 128)
             ledger.transition(t.sendIPI, cycles: Double(windows) * k.vmcall, count: UInt64(windows))
         } else {
