@@ -127,6 +127,9 @@ public struct VMIBackend: RuleTableBackend, Sendable {
     static let deferredInMMU: Set<PVOp> = [.set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit, .pte_direct_write,
                                            .flush_tlb_user, .flush_tlb_kernel, .flush_tlb_one_user]
     static let deferredInCPU: Set<PVOp> = [.write_cr3, .load_tls, .load_sp0, .set_ldt]
+    /// The two sets as flags by `PVOp.rawValue` (the hot path does not hash).
+    private static let deferredMMUFlags = PVOp.allCases.map { deferredInMMU.contains($0) }
+    private static let deferredCPUFlags = PVOp.allCases.map { deferredInCPU.contains($0) }
 
     struct CPUState {
         var lazy: Lazy = .none
@@ -208,7 +211,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
                 leave(cpu, .lazyFlush, &ledger)
                 cpus[cpu].lazy = .mmu
             }
-        case _ where (lazy == .mmu && Self.deferredInMMU.contains(op)) || (lazy == .cpu && Self.deferredInCPU.contains(op)):
+        case _ where (lazy == .mmu && Self.deferredMMUFlags[Int(op.rawValue)]) || (lazy == .cpu && Self.deferredCPUFlags[Int(op.rawValue)]):
             // The ROM call runs in the guest and only queues the update.
             ledger.charge(deferredEntry)
             cpus[cpu].queued += 1
