@@ -22,6 +22,12 @@ public struct CostProfile: Sendable {
     /// Where it was loaded from (a bundled name or a user's path).
     public var origin: String
 
+    public init(name: String, description: String, clockGHz: Double, ept: Bool,
+                costs: [String: Parameter], origin: String) {
+        self.name = name; self.description = description; self.clockGHz = clockGHz
+        self.ept = ept; self.costs = costs; self.origin = origin
+    }
+
     public struct Parameter: Sendable, Equatable {
         public var value: Double
         public var source: String?

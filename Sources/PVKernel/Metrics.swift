@@ -51,11 +51,11 @@ public struct EngineMetrics: Sendable {
     public var simulatedNanoseconds: Double { cpuClockNanoseconds.max() ?? 0 }
 
     public func latency(of eventClass: EventClass) -> Histogram<UInt64> {
-        latency[EventClass.allCases.firstIndex(of: eventClass)!]
+        latency[eventClass.index]
     }
 
     public func count(of eventClass: EventClass) -> UInt64 {
-        classCounts[EventClass.allCases.firstIndex(of: eventClass)!]
+        classCounts[eventClass.index]
     }
 
     public func transitions(of kind: TransitionKind, in descriptor: BackendDescriptor) -> UInt64 {

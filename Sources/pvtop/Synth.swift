@@ -1,8 +1,42 @@
 import ArgumentParser
+import PVTrace
+
+extension SyntheticProfile: ExpressibleByArgument {}
 
 extension Pvtop {
     struct Synth: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(not built yet)")
-        func run() throws { throw ValidationError("pvtop synth is not built yet") }
+        static let configuration = CommandConfiguration(
+            abstract: "Write a synthetic micro-workload trace (deterministic, in tracefs text format).",
+            discussion: "Profiles: " + SyntheticProfile.allCases.map { "\($0.rawValue) (\($0.summary))" }
+                .joined(separator: "; ") + ". The same arguments always produce the same bytes.")
+
+        @Argument(help: "The workload profile.")
+        var profile: SyntheticProfile
+
+        @Option(name: .shortAndLong, help: "Output file (.xz/.gz compress), or - for stdout.")
+        var output: String = "-"
+
+        @Option(help: "Iterations of the profile's loop (default 1000; idle: ticks per CPU, default 64).")
+        var iterations: Int?
+
+        @Option(help: "CPUs in the trace (#P:).")
+        var cpus: Int = 2
+
+        func run() throws {
+            do {
+                let trace = try SyntheticTrace(profile: profile, iterations: iterations, cpus: cpus)
+                let writer = try TraceFileWriter(path: output)
+                do {
+                    try trace.write { try writer.write($0) }
+                    try writer.finish()
+                } catch {
+                    writer.abandon()
+                    throw error
+                }
+            } catch let e as RecordingError {
+                printError("pvtop synth: error: \(e.description)")
+                throw ExitCode(1)
+            }
+        }
     }
 }

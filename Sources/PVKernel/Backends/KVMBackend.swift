@@ -1,0 +1,316 @@
+/// KVM guest on Intel VT-x. A KVM guest installs very few pv ops: almost everything runs the
+/// native instruction, and the cost is whether that instruction causes a VM exit (by exit
+/// reason). With EPT the MMU runs natively; without it (first-generation VT-x, the `vtx-2006`
+/// profile) KVM shadows the guest page tables and page faults, PTE writes, CR3 writes and
+/// invlpg all exit. Each KVM pv feature is a toggle (`BackendOptions.kvmFeatures`).
+///
+/// Sources (pvops.md §4.3): [KVM] arch/x86/kernel/kvm.c, [KVMCLK] kvmclock.c, KVM's
+/// arch/x86/kvm/vmx/vmx.c; cycles: Adams & Agesen ASPLOS'06 and costs.md A6.1.
+public struct KVMBackend: RuleTableBackend {
+    public static let id = BackendID.kvm
+
+    private static let kvm = "kernel/kvm.c"
+    private static let vmx = "kvm/vmx/vmx.c"
+    private static let eptNoExit = "vmx.c setup_vmcs_config: \"CR3 accesses and invlpg don't need to cause VM Exits when EPT enabled\""
+
+    /// The table with EPT (two-dimensional paging). `shadowRules` overrides rows without EPT.
+    public static let rules: [PVOp: OpRule] = [
+        // MARK: cpu
+        .io_delay: OpRule(.nop, "kvm_io_delay: nop (KVM_FEATURE_NOP_IO_DELAY); without it `out 0x80` → IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION", transition: "IO_INSTRUCTION", source: "\(kvm) paravirt_ops_setup: pv_ops.cpu.io_delay = kvm_io_delay"),
+        .cpuid: OpRule(.vmExit, "CPUID exits unconditionally", cost: "kvm.exit.CPUID", transition: "CPUID", source: "\(vmx) kvm_vmx_exit_handlers[EXIT_REASON_CPUID] (architectural)"),
+        .read_msr: OpRule(.vmExit, "MSR_READ, except pass-through FS/GS/KERNEL_GS base, SYSENTER_*, TSC", cost: "kvm.exit.MSR_READ", transition: "MSR_READ", source: "\(vmx) vmx_create_vcpu: vmx_disable_intercept_for_msr(MSR_FS_BASE…)"),
+        .write_msr: OpRule(.vmExit, "MSR_WRITE (TSC_DEADLINE / x2APIC ICR in the irqoff fastpath), except pass-through FS/GS bases", cost: "kvm.exit.MSR_WRITE", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
+        .read_pmc: OpRule(.vmExit, "RDPMC exiting", cost: "kvm.exit.RDPMC", transition: "RDPMC", source: "\(vmx) handle_rdpmc"),
+        .wbinvd: OpRule(.vmExit, "WBINVD exiting", cost: "kvm.exit.WBINVD", transition: "WBINVD", source: "\(vmx) setup_vmcs_config SECONDARY_EXEC_WBINVD_EXITING"),
+        .get_debugreg: OpRule(.vmExit, "MOV DR exiting (until KVM switches DRs to the guest)", cost: "kvm.exit.DR_ACCESS", transition: "DR_ACCESS", source: "\(vmx) handle_dr"),
+        .set_debugreg: OpRule(.vmExit, "MOV DR exiting", cost: "kvm.exit.DR_ACCESS", transition: "DR_ACCESS", source: "\(vmx) handle_dr"),
+        .read_cr0: OpRule(.instruction, "mov from cr0 reads the CR0 read shadow", cost: "native.mov_from_cr", source: "Intel SDM: CR0 read shadow; no exit"),
+        .write_cr0: OpRule(.vmExit, "CR_ACCESS for host-owned CR0 bits", cost: "kvm.exit.CR_ACCESS", transition: "CR_ACCESS", source: "\(vmx) handle_cr; kvm_cache_regs.h KVM_POSSIBLE_CR0_GUEST_BITS"),
+        .clts: OpRule(.instruction, "CR0.TS is guest-owned", cost: "native.clts", source: "kvm_cache_regs.h KVM_POSSIBLE_CR0_GUEST_BITS X86_CR0_TS"),
+        .read_cr4: OpRule(.memory, "per-CPU cr4 shadow", cost: "native.memory_op", source: "asm/tlbflush.h cr4_read_shadow"),
+        .write_cr4: OpRule(.vmExit, "CR_ACCESS for host-owned CR4 bits", cost: "kvm.exit.CR_ACCESS", transition: "CR_ACCESS", source: "\(vmx) handle_cr"),
+        .load_tr_desc: OpRule(.instruction, "ltr (descriptor-table exiting off by default; unverified)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
+        .load_gdt: OpRule(.instruction, "lgdt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
+        .load_idt: OpRule(.instruction, "lidt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
+        .set_ldt: OpRule(.instruction, "lldt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
+        .store_tr: OpRule(.instruction, "str", cost: "native.memory_op", source: "native"),
+        .load_tls: OpRule(.instruction, "GDT stores", cost: "native.memory_op", source: "native_load_tls"),
+        .load_gs_index: OpRule(.instruction, "swapgs; mov %gs", cost: "native.swapgs", source: "native"),
+        .write_ldt_entry: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .write_gdt_entry: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .write_idt_entry: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .alloc_ldt: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .free_ldt: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .load_sp0: OpRule(.instruction, "TSS store", cost: "native.memory_op", source: "native_load_sp0"),
+        .invalidate_io_bitmap: OpRule(.instruction, "TSS store", cost: "native.memory_op", source: "native"),
+        .update_io_bitmap: OpRule(.instruction, "TSS copy", cost: "native.memory_op", source: "native"),
+        .set_iopl_mask: OpRule(.instruction, "popf", cost: "native.popf", source: "native"),
+        .start_context_switch: OpRule(.nop, "paravirt_nop (no lazy CPU mode)", source: "kernel/paravirt.c"),
+        .end_context_switch: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .iret: OpRule(.instruction, "iretq", cost: "native.iret", source: "native"),
+        .irq_enable_sysexit: OpRule(.instruction, "sysexit (i386)", cost: "native.sysret", source: "native"),
+        .usergs_sysret64: OpRule(.instruction, "swapgs; sysretq", cost: "native.sysret", source: "native"),
+        .swapgs: OpRule(.instruction, "swapgs", cost: "native.swapgs", source: "native"),
+        .read_tsc: OpRule(.instruction, "rdtsc (TSC offsetting, no exit)", cost: "native.rdtsc", source: "\(vmx) (RDTSC exiting off)"),
+        // MARK: irq
+        .save_fl: OpRule(.instruction, "pushf; pop", cost: "native.pushf", source: "asm/paravirt.h ALT_NOT_XEN"),
+        .restore_fl: OpRule(.instruction, "push; popf", cost: "native.popf", source: "native"),
+        .irq_disable: OpRule(.instruction, "cli (no exit)", cost: "native.cli", source: "asm/paravirt.h ALT_NOT_XEN"),
+        .irq_enable: OpRule(.instruction, "sti (no exit)", cost: "native.sti", source: "asm/paravirt.h ALT_NOT_XEN"),
+        .safe_halt: OpRule(.vmExit, "sti; hlt → HLT (haltpoll: the guest polls first)", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt; drivers/cpuidle/cpuidle-haltpoll.c"),
+        .halt: OpRule(.vmExit, "hlt → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt"),
+        // MARK: mmu
+        .read_cr2: OpRule(.instruction, "mov %cr2 (no exit)", cost: "native.mov_from_cr", source: "Intel SDM: CR2 is not intercepted"),
+        .write_cr2: OpRule(.instruction, "mov to %cr2 (no exit)", cost: "native.mov_from_cr", source: "native"),
+        .read_cr3: OpRule(.instruction, "mov %cr3 (no exit with EPT)", cost: "native.mov_from_cr", source: eptNoExit),
+        .write_cr3: OpRule(.instruction, "mov to %cr3 (no exit with EPT)", cost: "native.mov_to_cr3", source: eptNoExit),
+        .enter_mmap: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .exit_mmap: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .pgd_alloc: OpRule(.nop, "native", source: "kernel/paravirt.c"),
+        .pgd_free: OpRule(.nop, "native", source: "kernel/paravirt.c"),
+        .flush_tlb_user: OpRule(.instruction, "CR3 reload (no exit with EPT)", cost: "native.tlb_flush_cr3", source: eptNoExit),
+        .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle: guest-owned with EPT", cost: "native.tlb_flush_global", source: "kvm_cache_regs.h KVM_POSSIBLE_CR4_GUEST_BITS includes X86_CR4_PGE"),
+        .flush_tlb_one_user: OpRule(.instruction, "invlpg (no exit with EPT)", cost: "native.invlpg", source: eptNoExit),
+        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time; IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
+        .tlb_remove_table: OpRule(.instruction, "tlb_remove_table (RCU free)", cost: "native.memory_op", source: "\(kvm) pv_ops.mmu.tlb_remove_table"),
+        .alloc_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .alloc_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .alloc_pud: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .alloc_p4d: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .release_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .release_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .release_pud: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .release_p4d: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
+        .set_pte: OpRule(.instruction, "store (EPT: no exit)", cost: "native.memory_op", source: "KVM_HC_MMU_OP not reported with two-dimensional paging (commit 2f333bcb)"),
+        .set_pmd: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .set_pud: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .set_p4d: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .pte_clear: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .ptep_modify_prot_start: OpRule(.instruction, "xchg", cost: "native.memory_op", source: "native"),
+        .ptep_modify_prot_commit: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
+        .pte_val: OpRule(.instruction, "mov", source: "native"),
+        .make_pte: OpRule(.instruction, "mov", source: "native"),
+        .lazy_mmu_enter: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3 (KVM: no lazy-mode ops)"),
+        .lazy_mmu_leave: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3"),
+        .lazy_mmu_flush: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3"),
+        .set_fixmap: OpRule(.instruction, "set_pte + invlpg", cost: "native.invlpg", source: "native_set_fixmap"),
+        // MARK: lock
+        .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init"),
+        .queued_spin_unlock: OpRule(.instruction, "__pv_queued_spin_unlock", cost: "native.memory_op", source: "\(kvm) kvm_spinlock_init"),
+        .wait: OpRule(.vmExit, "kvm_wait: halt() → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(kvm) kvm_wait"),
+        .kick: OpRule(.vmExit, "kvm_kick_cpu: VMCALL KVM_HC_KICK_CPU", cost: "kvm.exit.VMCALL", transition: "VMCALL KICK_CPU", source: "\(kvm) kvm_kick_cpu"),
+        .vcpu_is_preempted: OpRule(.memory, "steal_time.preempted (asm thunk)", cost: "kvm.pv.shared_memory", source: "\(kvm) __kvm_vcpu_is_preempted"),
+        // MARK: time
+        .sched_clock: OpRule(.memory, "kvmclock: rdtsc + pvclock page (off: acpi_pm read → IO_INSTRUCTION, assumption)", cost: "kvm.pv.shared_memory", source: "kvmclock.c kvm_sched_clock_read"),
+        .steal_clock: OpRule(.memory, "steal_time.steal with version retry", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_steal_clock"),
+        // MARK: arch
+        .syscall_entry: OpRule(.instruction, "native syscall (no exit)", cost: "native.syscall_entry", source: "Adams & Agesen ASPLOS'06: hardware VMM syscall = native"),
+        .exception_entry: OpRule(.instruction, "#PF handled in the guest (EPT: no exit)", cost: "native.exception_entry", source: "\(vmx): #PF not intercepted with EPT (except async PF)"),
+        .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer"),
+        .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write"),
+        .send_ipi: OpRule(.vmExit, "pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
+        .set_next_event: OpRule(.vmExit, "wrmsr TSC_DEADLINE → MSR_WRITE (irqoff fastpath)", cost: "kvm.exit.MSR_WRITE_fastpath", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
+        .pte_direct_write: OpRule(.instruction, "store / xchg (EPT: no exit)", cost: "native.memory_op", source: "native"),
+    ]
+
+    private static let shadowSource = "kvm/mmu (shadow paging, !tdp_enabled); Adams & Agesen ASPLOS'06 HW VMM"
+    /// Rows that differ without EPT (shadow paging): the guest's page tables are write-protected
+    /// and traced, CR3 loads and invlpg are intercepted, #PF exits.
+    public static let shadowRules: [PVOp: OpRule] = [
+        .exception_entry: OpRule(.vmExit, "#PF exits; shadow walk finds a true fault; injected", cost: "kvm.exit.EXCEPTION_NMI", transition: "EXCEPTION_NMI", source: "\(shadowSource) pgfault 11242 vs native 1093"),
+        .set_pte: OpRule(.vmExit, "write to a traced guest page table → exit + emulate + shadow update", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: "\(shadowSource) ptemod 12733; kvm_mmu_pte_write"),
+        .set_pmd: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
+        .set_pud: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
+        .set_p4d: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
+        .pte_clear: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
+        .ptep_modify_prot_commit: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
+        .pte_direct_write: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
+        .set_fixmap: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
+        .read_cr3: OpRule(.vmExit, "CR3-store exiting", cost: "kvm.exit.CR_ACCESS", transition: "CR_ACCESS", source: "\(vmx) setup_vmcs_config: CR3 load/store exiting without EPT"),
+        .write_cr3: OpRule(.vmExit, "CR3-load exiting: switch shadow root", cost: "kvm.shadow.cr3_switch", transition: "CR_ACCESS", source: "\(vmx) setup_vmcs_config; kvm_mmu_new_pgd"),
+        .flush_tlb_user: OpRule(.vmExit, "CR3 reload → CR_ACCESS + shadow sync", cost: "kvm.shadow.cr3_switch", transition: "CR_ACCESS", source: "\(vmx) handle_cr"),
+        .flush_tlb_kernel: OpRule(.vmExit, "CR4.PGE host-owned without EPT → CR_ACCESS", cost: "kvm.exit.CR_ACCESS", transition: "CR_ACCESS", source: "old vmx.h KVM_GUEST_CR4_MASK includes X86_CR4_PGE"),
+        .flush_tlb_one_user: OpRule(.vmExit, "INVLPG exiting", cost: "kvm.exit.INVLPG", transition: "INVLPG", source: "\(vmx) handle_invlpg"),
+    ]
+
+    static let extraTransitions = ["MSR_WRITE", "HLT", "IO_INSTRUCTION", "EXTERNAL_INTERRUPT", "PREEMPTION_TIMER",
+                                   "EXCEPTION_NMI", "CR_ACCESS", "INVLPG", "VMCALL SEND_IPI", "VMCALL KICK_CPU"]
+
+    public let descriptor: BackendDescriptor
+    public let ept: Bool
+    public let features: Set<KVMFeature>
+    private let priced: PricedRules
+    private let overcommit: Double
+    private let cpuCount: Int
+    private let nopIODelay: Bool
+    private let postedInterrupts: Bool
+    private let preemptionTimer: Bool
+    private let k: Costs
+    private let t: IDs
+
+    struct Costs {
+        var msrWrite, msrWriteFast, msrRead, io, hlt, vmcall, extInt, preemptTimer, shared: Double
+        var nativeInterrupt, nativeEOI, nativeMSR, nativeRDMSR, nativeTSC, icrWait, waitPreempted: Double
+        var haltpollFraction, haltpollPoll, spin, localFlush, localInvlpg: Double
+    }
+    struct IDs { var msrWrite, msrRead, io, hlt, extInt, preemptTimer, sendIPI: TransitionID }
+
+    public init(profile: CostProfile, options: BackendOptions) throws {
+        ept = options.ept ?? profile.ept
+        features = options.kvmFeatures
+        overcommit = options.overcommit
+        cpuCount = max(options.cpuCount, 1)
+        nopIODelay = try profile.cycles("kvm.nop_io_delay") != 0
+        postedInterrupts = try profile.cycles("kvm.posted_interrupts") != 0
+        preemptionTimer = try profile.cycles("kvm.preemption_timer") != 0
+        var table = Self.rules
+        if !ept { for (op, r) in Self.shadowRules { table[op] = r } }
+        descriptor = BackendDescriptor(
+            id: .kvm, displayName: "kvm (\(profile.name), \(ept ? "EPT" : "shadow"))",
+            transitions: transitionNames(Self.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
+            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, options.kvmFeatures.contains($0) ? "on" : "off") })
+        let native = try profile.cycles("native.exception_entry")
+        priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
+        // Shadow #PF: the exit comes on top of the guest's own exception delivery.
+        shadowFaultNative = ept ? 0 : native
+        k = Costs(msrWrite: try profile.cycles("kvm.exit.MSR_WRITE"), msrWriteFast: try profile.cycles("kvm.exit.MSR_WRITE_fastpath"),
+                  msrRead: try profile.cycles("kvm.exit.MSR_READ"), io: try profile.cycles("kvm.exit.IO_INSTRUCTION"),
+                  hlt: try profile.cycles("kvm.exit.HLT"), vmcall: try profile.cycles("kvm.exit.VMCALL"),
+                  extInt: try profile.cycles("kvm.exit.EXTERNAL_INTERRUPT"), preemptTimer: try profile.cycles("kvm.exit.PREEMPTION_TIMER"),
+                  shared: try profile.cycles("kvm.pv.shared_memory"),
+                  nativeInterrupt: try profile.cycles("native.interrupt_entry"), nativeEOI: try profile.cycles("native.x2apic_eoi_write"),
+                  nativeMSR: try profile.cycles("native.wrmsr"), nativeRDMSR: try profile.cycles("native.rdmsr"),
+                  nativeTSC: try profile.cycles("native.rdtsc"),
+                  icrWait: try profile.cycles("native.tlb_shootdown_wait"), waitPreempted: try profile.cycles("kvm.wait_preempted_vcpu"),
+                  haltpollFraction: try profile.cycles("kvm.haltpoll.avoided_fraction"),
+                  haltpollPoll: try profile.cycles("kvm.haltpoll.poll_cycles"), spin: try profile.cycles("native.spin_slowpath"),
+                  localFlush: priced.cycles(of: .flush_tlb_user), localInvlpg: priced.cycles(of: .flush_tlb_one_user))
+        let d = descriptor
+        func id(_ n: String) -> TransitionID { d.transitionID(n)! }
+        t = IDs(msrWrite: id("MSR_WRITE"), msrRead: id("MSR_READ"), io: id("IO_INSTRUCTION"), hlt: id("HLT"),
+                extInt: id("EXTERNAL_INTERRUPT"), preemptTimer: id("PREEMPTION_TIMER"), sendIPI: id("VMCALL SEND_IPI"))
+        localFlushTransition = ept ? nil : id("CR_ACCESS")
+        localInvlpgTransition = ept ? nil : id("INVLPG")
+    }
+
+    private let shadowFaultNative: Double
+    private let localFlushTransition: TransitionID?
+    private let localInvlpgTransition: TransitionID?
+
+    @inline(__always) private func on(_ f: KVMFeature) -> Bool { features.contains(f) }
+
+    public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
+        for _ in 0..<call.count { performOne(call, context, &ledger) }
+    }
+
+    private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
+        switch call.op {
+        case .io_delay:
+            if nopIODelay { return }
+            ledger.transition(t.io, cycles: k.io)
+        case .exception_entry where !ept:
+            ledger.charge(shadowFaultNative)
+            priced.price(call.op, count: 1, &ledger)
+        case .safe_halt, .halt:
+            // cpuidle-haltpoll: the guest polls before HLT; a wake-up within the poll window
+            // avoids the exit (the fraction is an assumption in the profile).
+            if on(.haltpoll) && ledger.chance(k.haltpollFraction) {
+                ledger.charge(k.haltpollPoll)
+            } else {
+                ledger.transition(t.hlt, cycles: k.hlt)
+            }
+        case .write_msr:
+            switch call.arg {
+            case MSR.fsBase, MSR.gsBase, MSR.kernelGSBase, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP:
+                ledger.charge(k.nativeMSR)
+            case MSR.tscDeadline, MSR.x2apicICR:
+                ledger.transition(t.msrWrite, cycles: k.msrWriteFast)
+            default:
+                ledger.transition(t.msrWrite, cycles: k.msrWrite)
+            }
+        case .read_msr:
+            switch call.arg {
+            case MSR.fsBase, MSR.gsBase, MSR.kernelGSBase, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP, MSR.tsc:
+                ledger.charge(k.nativeRDMSR)
+            default:
+                ledger.transition(t.msrRead, cycles: k.msrRead)
+            }
+        case .sched_clock:
+            if on(.kvmclock) { ledger.charge(k.shared + k.nativeTSC) }
+            // Without kvmclock the clocksource falls back to acpi_pm: an I/O port read (assumption).
+            else { ledger.transition(t.io, cycles: k.io) }
+        case .steal_clock:
+            if on(.steal_time) { ledger.charge(k.shared) }
+        case .vcpu_is_preempted:
+            if on(.steal_time) { ledger.charge(k.shared) }
+        case .apic_eoi:
+            if on(.pv_eoi) { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
+        case .send_ipi:
+            sendIPIs(targets: Int(max(call.arg, 1)), &ledger)
+        case .flush_tlb_multi:
+            flushTLBMulti(call, &ledger)
+        case .interrupt_entry:
+            ledger.charge(k.nativeInterrupt)
+            switch call.arg {
+            case 0: // timer: the host's hrtimer / VMX preemption timer fires for the guest's deadline
+                if preemptionTimer { ledger.transition(t.preemptTimer, cycles: k.preemptTimer) }
+                else { ledger.transition(t.extInt, cycles: k.extInt) }
+            case 1: // IPI: posted interrupts deliver it without an exit on a running vCPU
+                if !postedInterrupts { ledger.transition(t.extInt, cycles: k.extInt) }
+            default:
+                ledger.transition(t.extInt, cycles: k.extInt)
+            }
+        case .queued_spin_lock_slowpath:
+            ledger.charge(k.spin)
+            // Without pv spinlocks a waiter spins on a preempted lock holder (assumption).
+            if !on(.pv_spinlocks) && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
+        case .wait:
+            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
+        case .kick:
+            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) }
+        default:
+            priced.price(call.op, count: 1, &ledger)
+        }
+    }
+
+    /// kvm_send_ipi_mask (pv_ipi): a bitmap of APIC IDs per 128-ID window, one hypercall each;
+    /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target.
+    private mutating func sendIPIs(targets: Int, _ ledger: inout Ledger) {
+        guard targets > 0 else { return }
+        if on(.pv_ipi) {
+            let windows = min(targets, (cpuCount + 127) / 128)
+            ledger.transition(t.sendIPI, cycles: Double(windows) * k.vmcall, count: UInt64(windows))
+        } else {
+            ledger.transition(t.msrWrite, cycles: Double(targets) * k.msrWriteFast, count: UInt64(targets))
+        }
+    }
+
+    /// kvm_flush_tlb_multi: with pv TLB flush (needs steal time) preempted targets are marked
+    /// KVM_VCPU_FLUSH_TLB in shared memory and dropped; the rest get the native IPI flush.
+    private mutating func flushTLBMulti(_ call: PVCall, _ ledger: inout Ledger) {
+        let pages = call.flushPages
+        if pages > 0 && pages <= 33 {
+            if let tr = localInvlpgTransition { ledger.transition(tr, cycles: Double(pages) * k.localInvlpg, count: UInt64(pages)) }
+            else { ledger.charge(Double(pages) * k.localInvlpg) }
+        } else if let tr = localFlushTransition {
+            ledger.transition(tr, cycles: k.localFlush)
+        } else {
+            ledger.charge(k.localFlush)
+        }
+        let pv = on(.pv_tlb_flush) && on(.steal_time)
+        var ipis = 0
+        var preemptedWaits = 0
+        for _ in 0..<call.flushTargets {
+            let preempted = ledger.chance(overcommit)
+            if preempted && pv { ledger.charge(k.shared); continue }
+            ipis += 1
+            if preempted { preemptedWaits += 1 }
+        }
+        if ipis > 0 {
+            sendIPIs(targets: ipis, &ledger)
+            ledger.charge(k.icrWait + Double(preemptedWaits) * k.waitPreempted)
+        }
+    }
+
+    public mutating func finish(_ ledger: inout Ledger) {}
+}

@@ -1,0 +1,237 @@
+/// VMware VMI (i386, ROM ABI v3.0): every pv op is a call into the hypervisor-supplied option
+/// ROM mapped in the guest. Whether a ROM call leaves the guest is ROM-internal and
+/// **unverified** (pvops.md §6.4): each row says which calls pvtop assumes run inside the ROM
+/// (`vmi.rom_inguest`) and which enter the VMware monitor (`vmi.rom_exit`). VMI guests ran on
+/// the binary-translating monitor with shadow page tables (vSphere 4.0 best practices), so
+/// kernel entries use Adams & Agesen's software-VMM numbers.
+///
+/// Deferred mode: `SetLazyMode(1)` (MMU) / `SetLazyMode(2)` (CPU) ROM calls around the generic
+/// lazy sections; inside, page-table and CPU-state updates queue in the ROM and
+/// `SetLazyMode(0)` applies them with one monitor entry (queueing is an assumption).
+///
+/// Sources: [VMI] arch/x86/kernel/vmi_32.c (014b15be) + arch/x86/include/asm/vmi.h — pvops.md §4.2.
+public struct VMIBackend: RuleTableBackend {
+    public static let id = BackendID.vmi
+    private static let v = "kernel/vmi_32.c"
+
+    private static func rom(_ call: String, _ n: Int, exits: Bool, _ source: String, deferrable: Bool = false) -> OpRule {
+        OpRule(.romCall, "\(call) (VMI_CALL \(n))\(exits ? "; enters the monitor (assumption)" : "; runs in the ROM (assumption)")",
+               cost: exits ? "vmi.rom_exit" : "vmi.rom_inguest", transition: call, batched: deferrable, source: source)
+    }
+
+    public static let rules: [PVOp: OpRule] = [
+        // MARK: cpu
+        .io_delay: rom("IODelay", 65, exits: false, "\(v) vmi_init: para_fill(pv_cpu_ops.io_delay, IODelay)"),
+        .cpuid: rom("CPUID", 0, exits: true, "\(v) vmi_cpuid"),
+        .read_msr: OpRule(.trap, "native rdmsr trapped by the monitor (\"no MSR support yet\")", cost: "vmi.trap", transition: "trap", source: "\(v) vmi_init comment"),
+        .write_msr: OpRule(.trap, "native wrmsr trapped by the monitor", cost: "vmi.trap", transition: "trap", source: "\(v) vmi_init comment"),
+        .read_pmc: OpRule(.trap, "native rdpmc trapped", cost: "vmi.trap", transition: "trap", source: "\(v) vmi_init comment"),
+        .wbinvd: rom("WBINVD", 23, exits: true, "\(v) para_fill(pv_cpu_ops.wbinvd, WBINVD)"),
+        .get_debugreg: rom("GetDR", 25, exits: false, "\(v) vmi_get_debugreg"),
+        .set_debugreg: rom("SetDR", 24, exits: true, "\(v) vmi_set_debugreg"),
+        .read_cr0: rom("GetCR0", 19, exits: false, "\(v) para_fill(read_cr0, GetCR0)"),
+        .write_cr0: rom("SetCR0", 15, exits: true, "\(v) para_fill(write_cr0, SetCR0)"),
+        .clts: rom("CLTS", 28, exits: false, "\(v) para_fill(clts, CLTS)"),
+        .read_cr4: rom("GetCR4", 22, exits: false, "\(v) para_fill(read_cr4, GetCR4)"),
+        .write_cr4: rom("SetCR4", 18, exits: true, "\(v) para_fill(write_cr4, SetCR4)"),
+        .load_tr_desc: rom("SetTR", 6, exits: true, "\(v) vmi_set_tr"),
+        .load_gdt: rom("SetGDT", 3, exits: true, "\(v) para_fill(load_gdt, SetGDT)"),
+        .load_idt: rom("SetIDT", 5, exits: true, "\(v) para_fill(load_idt, SetIDT)"),
+        .set_ldt: rom("SetLDT", 4, exits: true, "\(v) vmi_set_ldt", deferrable: true),
+        .store_tr: rom("GetTR", 10, exits: false, "\(v) para_fill(store_tr, GetTR)"),
+        .load_tls: rom("WriteGDTEntry", 11, exits: true, "\(v) vmi_load_tls (changed slots only, ≤3)", deferrable: true),
+        .load_gs_index: .never("VMI is i386 only: no 64-bit %gs index load"),
+        .write_ldt_entry: rom("WriteLDTEntry", 12, exits: true, "\(v) vmi_write_ldt_entry"),
+        .write_gdt_entry: rom("WriteGDTEntry", 11, exits: true, "\(v) vmi_write_gdt_entry"),
+        .write_idt_entry: rom("WriteIDTEntry", 13, exits: true, "\(v) vmi_write_idt_entry"),
+        .alloc_ldt: OpRule(.nop, "paravirt_nop", source: "2.6.2x paravirt.c"),
+        .free_ldt: OpRule(.nop, "paravirt_nop", source: "2.6.2x paravirt.c"),
+        .load_sp0: rom("UpdateKernelStack", 14, exits: true, "\(v) vmi_load_esp0", deferrable: true),
+        .invalidate_io_bitmap: OpRule(.instruction, "TSS store", cost: "native.memory_op", source: "native (era: io bitmap in the TSS)"),
+        .update_io_bitmap: OpRule(.instruction, "TSS copy", cost: "native.memory_op", source: "native"),
+        .set_iopl_mask: rom("SetIOPLMask", 61, exits: true, "\(v) para_fill(set_iopl_mask, SetIOPLMask)"),
+        .start_context_switch: rom("SetLazyMode", 73, exits: false, "\(v) vmi_enter_lazy_cpu: SetLazyMode(2)"),
+        .end_context_switch: rom("SetLazyMode", 73, exits: false, "\(v) vmi_leave_lazy: SetLazyMode(0) applies the queue"),
+        .iret: rom("IRET", 33, exits: false, "\(v) vmi_patch: iret must be patched to the ROM"),
+        .irq_enable_sysexit: rom("SYSEXIT", 34, exits: false, "\(v) vmi_patch: sysexit patched to the ROM"),
+        .usergs_sysret64: rom("SYSEXIT", 34, exits: false, "i386 has no sysretq: the syscall return is the patched sysexit (vmi_patch)"),
+        .swapgs: .never("VMI is i386 only: no swapgs"),
+        .read_tsc: rom("RDTSC", 27, exits: false, "\(v) para_fill(read_tsc, RDTSC)"),
+        // MARK: irq
+        .save_fl: rom("GetInterruptMask", 31, exits: false, "\(v) vmi_patch CALL_REL into the ROM"),
+        .restore_fl: rom("SetInterruptMask", 32, exits: false, "\(v) vmi_patch"),
+        .irq_disable: rom("DisableInterrupts", 30, exits: false, "\(v) vmi_patch"),
+        .irq_enable: rom("EnableInterrupts", 29, exits: false, "\(v) vmi_patch"),
+        .safe_halt: rom("Halt", 35, exits: true, "\(v) vmi_safe_halt (all VMI halts are safe)"),
+        .halt: rom("Halt", 35, exits: true, "\(v) para_fill(halt, Halt)"),
+        // MARK: mmu
+        .read_cr2: rom("GetCR2", 20, exits: false, "\(v) para_fill(read_cr2, GetCR2)"),
+        .write_cr2: rom("SetCR2", 16, exits: false, "\(v) para_fill(write_cr2, SetCR2)"),
+        .read_cr3: rom("GetCR3", 21, exits: false, "\(v) para_fill(read_cr3, GetCR3)"),
+        .write_cr3: rom("SetCR3", 17, exits: true, "\(v) para_fill(write_cr3, SetCR3)", deferrable: true),
+        .enter_mmap: OpRule(.nop, "no pinning in VMI (activate_mm / dup_mmap: nop)", source: "2.6.2x paravirt.c defaults"),
+        .exit_mmap: OpRule(.nop, "paravirt_nop", source: "2.6.2x paravirt.c defaults"),
+        .pgd_alloc: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pd(_clone) from the pgd ctor"),
+        .pgd_free: rom("ReleasePage", 45, exits: true, "\(v) vmi_release_pd"),
+        .flush_tlb_user: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_user (VMI_FLUSH_TLB)", deferrable: true),
+        .flush_tlb_kernel: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_kernel (|VMI_FLUSH_GLOBAL)", deferrable: true),
+        .flush_tlb_one_user: rom("InvalPage", 46, exits: true, "\(v) vmi_flush_tlb_single", deferrable: true),
+        .flush_tlb_multi: rom("APICWrite", 63, exits: true, "native flush_tlb_others: local FlushTLB + ICR APICWrite per target + wait"),
+        .tlb_remove_table: OpRule(.instruction, "free page", cost: "native.memory_op", source: "native"),
+        .alloc_pte: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pt"),
+        .alloc_pmd: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pd"),
+        .alloc_pud: .never("i386 (≤3 levels): no pud pages"),
+        .alloc_p4d: .never("i386: no p4d"),
+        .release_pte: rom("ReleasePage", 45, exits: true, "\(v) vmi_release_pt"),
+        .release_pmd: rom("ReleasePage", 45, exits: true, "\(v) vmi_release_pd"),
+        .release_pud: .never("i386: no pud pages"),
+        .release_p4d: .never("i386: no p4d"),
+        .set_pte: OpRule(.romCall, "SetPxE (VMI_CALL 38) with VMI_PAGE_PT; queued in deferred mode", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pte / vmi_set_pte_at"),
+        .set_pmd: OpRule(.romCall, "SetPxE with VMI_PAGE_PD", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pmd"),
+        .set_pud: OpRule(.romCall, "SetPxELong (PAE pud)", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pud"),
+        .set_p4d: .never("i386: no p4d"),
+        .pte_clear: OpRule(.romCall, "SetPxE of 0", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_pte_clear"),
+        .ptep_modify_prot_start: OpRule(.instruction, "xchg (ptep_get_and_clear)", cost: "native.memory_op", source: "2.6.2x: native; UpdatePxE follows"),
+        .ptep_modify_prot_commit: OpRule(.romCall, "UpdatePxE (VMI_CALL 40), VMI_PAGE_DEFER", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "\(v) vmi_update_pte_defer"),
+        .pte_val: OpRule(.instruction, "mov", source: "native"),
+        .make_pte: OpRule(.instruction, "mov", source: "native"),
+        .lazy_mmu_enter: rom("SetLazyMode", 73, exits: false, "\(v) vmi_enter_lazy_mmu: SetLazyMode(1)"),
+        .lazy_mmu_leave: rom("SetLazyMode", 73, exits: false, "\(v) vmi_leave_lazy: SetLazyMode(0)"),
+        .lazy_mmu_flush: rom("SetLazyMode", 73, exits: false, "leave + enter (paravirt lazy flush)"),
+        .set_fixmap: OpRule(.romCall, "SetPxE + InvalPage", cost: "vmi.setpxe", transition: "SetPxE", source: "\(v) vmi_set_pte + flush"),
+        // MARK: lock
+        .queued_spin_lock_slowpath: OpRule(.instruction, "native (ticket) spinlock", cost: "native.spin_slowpath", source: "2.6.2x: no pv spinlocks"),
+        .queued_spin_unlock: OpRule(.instruction, "native unlock", cost: "native.memory_op", source: "2.6.2x"),
+        .wait: .never("no pv spinlocks in the VMI era (pv_lock_ops came later)"),
+        .kick: .never("no pv spinlocks in the VMI era"),
+        .vcpu_is_preempted: OpRule(.instruction, "false (no such op then)", source: "2.6.2x"),
+        // MARK: time
+        .sched_clock: rom("GetCycleCounter", 0, exits: false, "vmi_time.c vmi_sched_clock"),
+        .steal_clock: .never("no steal clock in 2.6.2x (added with paravirt steal time, 3.x)"),
+        // MARK: arch
+        .syscall_entry: OpRule(.trap, "int $0x80 / sysenter through the BT monitor (+ native entry)", cost: "vmi.syscall_bounce", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM syscall ≈ native + 2000"),
+        .exception_entry: OpRule(.trap, "#PF reflected by the monitor (shadow MMU true fault)", cost: "vmi.exception", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM pgfault 3927 vs 1093"),
+        .interrupt_entry: OpRule(.trap, "virtual interrupt delivered by the monitor", cost: "vmi.interrupt", transition: "trap", source: "assumption (VMI ROM internals unverified)"),
+        .apic_eoi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (EOI register)"),
+        .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target"),
+        .set_next_event: rom("SetAlarm", 0, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
+        .pte_direct_write: OpRule(.trap, "direct write to a traced page table: monitor trace fault", cost: "vmi.ptemod_trace", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM ptemod 391"),
+    ]
+
+    public static let flushReasons = ["lazy-leave", "context-switch", "lazy-flush", "end"]
+    enum Reason: Int { case lazyLeave, contextSwitch, lazyFlush, end }
+    enum Lazy { case none, mmu, cpu }
+
+    /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: pvops.md §3 says
+    /// `VMI_PAGE_DEFER` "may queue update until TLB inval"; what else the ROM queues is unverified).
+    static let deferredInMMU: Set<PVOp> = [.set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit,
+                                           .flush_tlb_user, .flush_tlb_kernel, .flush_tlb_one_user]
+    static let deferredInCPU: Set<PVOp> = [.write_cr3, .load_tls, .load_sp0, .set_ldt]
+
+    struct CPUState { var lazy: Lazy = .none; var queued = 0 }
+
+    public let descriptor: BackendDescriptor
+    private let priced: PricedRules
+    private var cpus: [CPUState]
+    private let batching: Bool
+    private let deferredEntry, deferredApply, romExit, icrWait, localFlush, exceptionNative, interruptNative, syscallNative: Double
+    private let setLazyMode, deferredFlush: TransitionID
+
+    public init(profile: CostProfile, options: BackendOptions) throws {
+        let names = transitionNames(Self.rules, extra: ["deferred flush"])
+        descriptor = BackendDescriptor(
+            id: .vmi, displayName: "vmi (\(profile.name))",
+            transitions: names.map { TransitionInfo($0 == "trap" ? .trap : .romCall, $0) },
+            flushReasons: Self.flushReasons, settings: [("deferred mode", options.batching ? "on" : "off")])
+        priced = try PricedRules(rules: Self.rules, profile: profile, descriptor: descriptor)
+        cpus = Array(repeating: CPUState(), count: max(options.cpuCount, 1))
+        batching = options.batching
+        deferredEntry = try profile.cycles("vmi.deferred_entry")
+        deferredApply = try profile.cycles("vmi.deferred_apply")
+        romExit = try profile.cycles("vmi.rom_exit")
+        icrWait = try profile.cycles("native.tlb_shootdown_wait")
+        exceptionNative = try profile.cycles("native.exception_entry")
+        interruptNative = try profile.cycles("native.interrupt_entry")
+        syscallNative = try profile.cycles("native.syscall_entry")
+        setLazyMode = descriptor.transitionID("SetLazyMode")!
+        deferredFlush = descriptor.transitionID("deferred flush")!
+        localFlush = priced.cycles(of: .flush_tlb_user)
+        let d = descriptor
+        flushTLBID = d.transitionID("FlushTLB")!
+        apicWrite = d.transitionID("APICWrite")!
+        apicWriteCycles = priced.cycles(of: .send_ipi)
+    }
+
+    private let flushTLBID, apicWrite: TransitionID
+    private let apicWriteCycles: Double
+
+    public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
+        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(CPUState(), count: context.cpu + 1 - cpus.count)) }
+        for _ in 0..<call.count { performOne(call, context, &ledger) }
+    }
+
+    private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
+        let cpu = ctx.cpu
+        let op = call.op
+        let lazy = ctx.inInterrupt || !batching ? Lazy.none : cpus[cpu].lazy
+        switch op {
+        case .lazy_mmu_enter:
+            priced.price(op, count: 1, &ledger)
+            cpus[cpu].lazy = .mmu
+        case .start_context_switch:
+            if cpus[cpu].lazy == .mmu { leave(cpu, .lazyLeave, &ledger) }
+            priced.price(op, count: 1, &ledger)
+            cpus[cpu].lazy = .cpu
+        case .lazy_mmu_leave:
+            priced.price(op, count: 1, &ledger)
+            leave(cpu, .lazyLeave, &ledger)
+        case .end_context_switch:
+            priced.price(op, count: 1, &ledger)
+            leave(cpu, .contextSwitch, &ledger)
+        case .lazy_mmu_flush:
+            if cpus[cpu].lazy == .mmu {
+                ledger.transition(setLazyMode, cycles: 2 * priced.cycles(of: .lazy_mmu_flush), count: 2)
+                leave(cpu, .lazyFlush, &ledger)
+                cpus[cpu].lazy = .mmu
+            }
+        case _ where (lazy == .mmu && Self.deferredInMMU.contains(op)) || (lazy == .cpu && Self.deferredInCPU.contains(op)):
+            // The ROM call runs in the guest and only queues the update.
+            ledger.charge(deferredEntry)
+            cpus[cpu].queued += 1
+        case .exception_entry:
+            ledger.charge(exceptionNative)
+            priced.price(op, count: 1, &ledger)
+        case .syscall_entry:
+            ledger.charge(syscallNative)
+            priced.price(op, count: 1, &ledger)
+        case .interrupt_entry:
+            ledger.charge(interruptNative)
+            priced.price(op, count: 1, &ledger)
+        case .send_ipi:
+            let n = max(call.arg, 1)
+            ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles, count: n)
+        case .flush_tlb_multi:
+            ledger.transition(flushTLBID, cycles: localFlush)
+            let n = call.flushTargets
+            if n > 0 { ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles + icrWait, count: UInt64(n)) }
+        default:
+            priced.price(op, count: 1, &ledger)
+        }
+    }
+
+    /// SetLazyMode(0): the ROM applies what it queued with one monitor entry.
+    private mutating func leave(_ cpu: Int, _ reason: Reason, _ ledger: inout Ledger) {
+        let n = cpus[cpu].queued
+        cpus[cpu].lazy = .none
+        guard n > 0 else { return }
+        ledger.transition(deferredFlush, cycles: romExit + Double(n) * deferredApply)
+        ledger.batchFlushed(entries: n, reason: reason.rawValue)
+        cpus[cpu].queued = 0
+    }
+
+    public mutating func finish(_ ledger: inout Ledger) {
+        for cpu in cpus.indices { leave(cpu, .end, &ledger) }
+    }
+
+    public func queuedUpdates(cpu: Int) -> Int { cpus[cpu].queued }
+}

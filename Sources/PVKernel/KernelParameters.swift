@@ -1,0 +1,54 @@
+import Foundation
+
+/// The kernel model's parameters: what no tracepoint shows (page-table pages per fork, irq
+/// save pairs per syscall, kernel work per path …). Each is a named value with a `source` or an
+/// `assumption`, read from Profiles/kernel-model.json or a user's file (`--kernel-model`).
+public struct KernelParameters: Sendable {
+    public var values: [String: CostProfile.Parameter]
+    public var origin: String
+
+    public static let bundledName = "kernel-model"
+
+    public static func load(_ path: String? = nil) throws -> KernelParameters {
+        let url: URL
+        let origin: String
+        if let path {
+            url = URL(fileURLWithPath: path); origin = path
+        } else {
+            guard let u = Bundle.module.resourceURL?.appendingPathComponent("Profiles/\(bundledName).json") else {
+                throw CostProfile.LoadError.unreadable(bundledName, "bundled kernel model missing")
+            }
+            url = u; origin = bundledName
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw CostProfile.LoadError.unreadable(origin, error.localizedDescription)
+        }
+        return try parse(data, origin: origin)
+    }
+
+    public static func parse(_ data: Data, origin: String) throws -> KernelParameters {
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let params = root["parameters"] as? [String: Any]
+        else { throw CostProfile.LoadError.malformed(origin, "expected an object with \"parameters\"") }
+        var values: [String: CostProfile.Parameter] = [:]
+        for (key, raw) in params {
+            values[key] = try CostProfile.parameter(raw, key: key, valueKey: "value", origin: origin)
+        }
+        let result = KernelParameters(values: values, origin: origin)
+        for key in KernelParameters.requiredKeys where values[key] == nil {
+            throw CostProfile.LoadError.missingCost(profile: origin, key: key)
+        }
+        return result
+    }
+
+    public func value(_ key: String) -> Double { values[key]?.value ?? 0 }
+
+    static var requiredKeys: [String] {
+        ["syscall.irq_save_pairs", "page_fault.irq_save_pairs", "context_switch.irq_save_pairs",
+         "page_fault.pte_page_alloc_fraction", "fork.page_table_pages", "fork.ptes_copied",
+         "exec.old_ptes_cleared", "exit.ptes_cleared", "exit.page_table_pages",
+         "memory_syscall.max_ptes", "tlb.single_page_flush_ceiling"]
+            + EventClass.allCases.map { "work_ns.\($0.rawValue)" }
+    }
+}

@@ -1,0 +1,204 @@
+import Histogram
+import PVKernel
+import PVTrace
+
+/// One reader feeding N engines the same events under one clock: the kernel expands each event
+/// once, and every engine (native first, the baseline) prices that expansion.
+public final class Replay: ReplayControl {
+    public let name: String
+    public private(set) var configuration: ReplayConfiguration
+    public private(set) var profile: CostProfile
+    public let parameters: KernelParameters
+    /// Makes a fresh source positioned at the first line (restart and seek-back reopen it).
+    private let open: () throws -> any TraceSource
+    private let restartable: Bool
+    /// Loads a profile by name or path (tests pass their own).
+    private let profileLoader: (String) throws -> CostProfile
+    public typealias BackendMaker = (BackendID, CostProfile, BackendOptions) throws -> any Backend
+    private let makeBackend: BackendMaker
+
+    private var source: any TraceSource
+    private var kernel: Kernel
+    private var engines: [Engine] = []
+    private var expansion = Expansion()
+    private var lookahead: KernelEvent?
+    private var traceStart: UInt64?
+    private var lastTimestamp: UInt64 = 0
+    private var eventIndex: UInt64 = 0
+    private var matchedComm: UInt32?
+    private var matchedPid: Int32?
+    public private(set) var isFinished = false
+    /// Known once the trace was read to the end (or scanned).
+    public private(set) var durationNanoseconds: UInt64?
+
+    /// - Parameters:
+    ///   - open: returns a new source at the first line; called again on restart.
+    ///   - restartable: false for a live source (restart/seek-back are then refused).
+    public init(name: String, configuration: ReplayConfiguration, parameters: KernelParameters,
+                restartable: Bool = true, makeBackend: @escaping BackendMaker = BackendFactory.make,
+                loadProfile: @escaping (String) throws -> CostProfile = CostProfile.load,
+                open: @escaping () throws -> any TraceSource) throws {
+        self.makeBackend = makeBackend
+        self.profileLoader = loadProfile
+        self.name = name
+        self.configuration = configuration
+        self.parameters = parameters
+        self.open = open
+        self.restartable = restartable
+        self.profile = try profileLoader(configuration.profile)
+        self.source = try open()
+        self.kernel = Kernel(parameters: parameters, cpuCount: configuration.options.cpuCount)
+        try start()
+    }
+
+    /// Build engines at the first event (their clocks start there).
+    private func start() throws {
+        isFinished = false
+        eventIndex = 0
+        lookahead = try nextEvent()
+        traceStart = lookahead?.timestampNanoseconds
+        lastTimestamp = traceStart ?? 0
+        var options = configuration.options
+        options.cpuCount = max(options.cpuCount, source.header.cpuCount, 1)
+        configuration.options.cpuCount = options.cpuCount
+        kernel = Kernel(parameters: parameters, cpuCount: options.cpuCount)
+        let ids = [BackendID.native] + configuration.backends.filter { $0 != .native }
+        engines = try ids.map { id in
+            Engine(backend: try makeBackend(id, profile, options),
+                   profile: profile, parameters: parameters, cpuCount: options.cpuCount,
+                   traceStart: traceStart ?? 0)
+        }
+        resolveFilter()
+        if lookahead == nil { finishEngines() }
+    }
+
+    private func resolveFilter() {
+        matchedComm = nil; matchedPid = nil
+        guard let process = configuration.filter.process else { return }
+        if let pid = Int32(process) { matchedPid = pid } else { matchedComm = source.strings.intern(process) }
+    }
+
+    private func nextEvent() throws -> KernelEvent? {
+        while let record = try source.next() {
+            if case let .event(e) = record { return e }
+        }
+        return nil
+    }
+
+    // MARK: ReplayControl
+
+    public func advance(toTraceTime nanoseconds: UInt64, eventBudget: Int = .max) throws {
+        guard let start = traceStart else { return }
+        var budget = eventBudget
+        while budget > 0, let event = lookahead {
+            let t = event.timestampNanoseconds &- min(start, event.timestampNanoseconds)
+            if t > nanoseconds { break }
+            feed(event)
+            budget -= 1
+            lookahead = try nextEvent()
+            if lookahead == nil { finishEngines() }
+        }
+    }
+
+    public func step() throws {
+        guard let event = lookahead else { return }
+        feed(event)
+        lookahead = try nextEvent()
+        if lookahead == nil { finishEngines() }
+    }
+
+    public func restart() throws {
+        guard restartable else { throw ReplayError.notRestartable }
+        source = try open()
+        try start()
+    }
+
+    public func seek(toTraceTime nanoseconds: UInt64) throws {
+        if nanoseconds < position {
+            guard restartable else { throw ReplayError.notRestartable }
+            try restart()
+        }
+        try advance(toTraceTime: nanoseconds, eventBudget: .max)
+    }
+
+    public func reconfigure(_ newConfiguration: ReplayConfiguration) throws {
+        let target = position
+        let newProfile = try profileLoader(newConfiguration.profile)
+        configuration = newConfiguration
+        profile = newProfile
+        try restart()
+        try advance(toTraceTime: target, eventBudget: .max)
+    }
+
+    /// Trace time replayed so far (ns since the first event).
+    public var position: UInt64 { lastTimestamp &- min(traceStart ?? 0, lastTimestamp) }
+
+    public func snapshot() -> Snapshot {
+        let metrics = engines.map { $0.snapshotMetrics() }
+        let nativeTime = metrics.first?.simulatedNanoseconds ?? 0
+        let engineSnapshots = zip(engines, metrics).map { engine, m in
+            EngineSnapshot(descriptor: engine.descriptor, metrics: m,
+                           slowdown: nativeTime > 0 ? m.simulatedNanoseconds / nativeTime : 1)
+        }
+        return Snapshot(
+            trace: TraceInfo(name: name, cpuCount: max(source.header.cpuCount, configuration.options.cpuCount),
+                             durationNanoseconds: durationNanoseconds, provenance: source.header.provenance),
+            positionNanoseconds: position, eventsReplayed: eventIndex, profileName: profile.name,
+            engines: engineSnapshots, diagnostics: source.diagnostics, finished: isFinished)
+    }
+
+    /// Per-interval latency windows of every engine (CSV percentiles), reset on read.
+    public func takeWindows() -> [Histogram<UInt64>] {
+        engines.indices.map { engines[$0].takeWindow() }
+    }
+
+    /// Read the whole trace once more to learn its duration (for the header and seek bar).
+    public func scanDuration() throws -> UInt64 {
+        if let d = durationNanoseconds { return d }
+        guard restartable else { throw ReplayError.notRestartable }
+        let scan = try open()
+        var first: UInt64?
+        var last: UInt64 = 0
+        while let record = try scan.next() {
+            if case let .event(e) = record {
+                if first == nil { first = e.timestampNanoseconds }
+                last = max(last, e.timestampNanoseconds)
+            }
+        }
+        let d = last &- min(first ?? last, last)
+        durationNanoseconds = d
+        return d
+    }
+
+    // MARK: feeding
+
+    private func feed(_ event: KernelEvent) {
+        lastTimestamp = max(lastTimestamp, event.timestampNanoseconds)
+        eventIndex &+= 1
+        let filter = configuration.filter
+        if let cpu = filter.cpu, Int(event.cpu) != cpu { return }
+        if let pid = matchedPid, event.pid != pid { return }
+        if let comm = matchedComm, event.commID != comm { return }
+        kernel.expand(event, into: &expansion)
+        if let only = filter.eventClass {
+            expansion.segments.removeAll { $0.eventClass != only }
+        }
+        for i in engines.indices { engines[i].consume(event, expansion, eventIndex: eventIndex) }
+    }
+
+    private func finishEngines() {
+        guard !isFinished else { return }
+        kernel.finish(into: &expansion)
+        for i in engines.indices {
+            if !expansion.isEmpty { engines[i].consumeTrailing(expansion) }
+            engines[i].finish()
+        }
+        isFinished = true
+        if durationNanoseconds == nil { durationNanoseconds = position }
+    }
+}
+
+public enum ReplayError: Error, CustomStringConvertible {
+    case notRestartable
+    public var description: String { "a live source cannot be restarted or seeked backwards" }
+}

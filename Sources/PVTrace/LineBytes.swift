@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One line of trace text, parsed in place on its bytes (no `String` per line).
+///
+/// Every read goes through `self[i]`, which returns 0 outside `0..<count`, so a malformed or
+/// truncated line can make a parse fail but never read outside the line.
+struct LineBytes {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+
+    @inline(__always) subscript(i: Int) -> UInt8 {
+        i >= 0 && i < count ? base[i] : 0
+    }
+
+    @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+
+    @inline(__always) static func hexValue(_ c: UInt8) -> UInt8? {
+        if c &- 0x30 < 10 { return c &- 0x30 }
+        let lower = c | 0x20
+        if lower &- 0x61 < 6 { return lower &- 0x61 &+ 10 }
+        return nil
+    }
+
+    /// Letters, digits and `_`: the characters of a field name.
+    @inline(__always) static func isIdentifier(_ c: UInt8) -> Bool {
+        let lower = c | 0x20
+        return c &- 0x30 < 10 || lower &- 0x61 < 26 || c == 0x5f
+    }
+
+    @inline(__always) func skipSpaces(_ k: inout Int) {
+        while k < count && (base[k] == 0x20 || base[k] == 0x09) { k += 1 }
+    }
+
+    func hasPrefix(_ s: StaticString, at k: Int = 0) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard k >= 0, k + n <= count else { return false }
+        return memcmp(base + k, s.utf8Start, n) == 0
+    }
+
+    /// First index of `s` at or after `from`, or nil.
+    func find(_ s: StaticString, from: Int = 0, to limit: Int? = nil) -> Int? {
+        let n = s.utf8CodeUnitCount
+        let end = min(limit ?? count, count)
+        guard n > 0 else { return from }
+        let first = Int32(s.utf8Start[0])
+        var i = max(from, 0)
+        while i + n <= end {
+            guard let hit = memchr(base + i, first, end - n + 1 - i) else { return nil }
+            let j = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+            if memcmp(base + j, s.utf8Start, n) == 0 { return j }
+            i = j + 1
+        }
+        return nil
+    }
+
+    /// Index of the last `c` before `limit`, or nil.
+    func lastIndex(of c: UInt8, before limit: Int, notBefore floor: Int = 0) -> Int? {
+        var i = min(limit, count) - 1
+        while i >= max(floor, 0) {
+            if base[i] == c { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Where the value of field `key` starts: the key must stand alone (not the tail of a longer
+    /// name, so `pid` does not match `child_pid`) and be followed by `=` (raw / `key=value`
+    /// style) or `:` (syscalls and tlb_flush style, `len: 0x2000`, `pages:-1`).
+    func value(of key: StaticString, from: Int = 0) -> Int? {
+        let n = key.utf8CodeUnitCount
+        var i = from
+        while let j = find(key, from: i) {
+            let sep = self[j + n]
+            if (j == 0 || !Self.isIdentifier(self[j - 1])) && (sep == 0x3d || sep == 0x3a) {
+                var k = j + n + 1
+                skipSpaces(&k)
+                return k
+            }
+            i = j + 1
+        }
+        return nil
+    }
+
+    // MARK: numbers (overflow-safe: nil instead of a trap)
+
+    func decimal(_ k: inout Int) -> UInt64? {
+        let start = k
+        var v: UInt64 = 0
+        var end = k
+        while end < count, Self.isDigit(base[end]) { end += 1 }
+        if end - start <= 19 {  // 19 digits always fit in UInt64: no overflow checks needed
+            guard end > start else { return nil }
+            while k < end { v = v &* 10 &+ UInt64(base[k] &- 0x30); k += 1 }
+            return v
+        }
+        while k < count, Self.isDigit(base[k]) {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(base[k] &- 0x30))
+            if o1 || o2 { return nil }
+            v = a
+            k += 1
+        }
+        return k > start ? v : nil
+    }
+
+    func signedDecimal(_ k: inout Int) -> Int64? {
+        var negative = false
+        if self[k] == 0x2d { negative = true; k += 1 } else if self[k] == 0x2b { k += 1 }
+        guard let magnitude = decimal(&k) else { return nil }
+        if negative {
+            if magnitude == UInt64(Int64.max) + 1 { return Int64.min }
+            guard magnitude <= UInt64(Int64.max) else { return nil }
+            return -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { return nil }
+        return Int64(magnitude)
+    }
+
+    /// Hex digits with an optional `0x`.
+    func hex(_ k: inout Int) -> UInt64? {
+        if self[k] == 0x30 && (self[k + 1] | 0x20) == 0x78 && Self.hexValue(self[k + 2]) != nil { k += 2 }
+        let start = k
+        var v: UInt64 = 0
+        while k < count, let d = Self.hexValue(base[k]) {
+            if v > UInt64.max >> 4 { return nil }
+            v = v << 4 | UInt64(d)
+            k += 1
+        }
+        return k > start ? v : nil
+    }
+
+    /// `0x…` or a token with hex letters is hex, otherwise decimal: ftrace prints
+    /// `%lx` fields with a 0x prefix, syscall args print small values bare (`prot: 3`).
+    func number(_ k: inout Int) -> UInt64? {
+        if self[k] == 0x30 && (self[k + 1] | 0x20) == 0x78 { return hex(&k) }
+        var j = k
+        var sawLetter = false
+        while j < count, let d = Self.hexValue(base[j]) {
+            if d >= 10 { sawLetter = true }
+            j += 1
+        }
+        return sawLetter ? hex(&k) : decimal(&k)
+    }
+
+    func int32(_ k: inout Int) -> Int32? {
+        guard let v = signedDecimal(&k), v >= Int64(Int32.min), v <= Int64(Int32.max) else { return nil }
+        return Int32(v)
+    }
+
+    func uint32(_ k: inout Int) -> UInt32? {
+        guard let v = decimal(&k), v <= UInt64(UInt32.max) else { return nil }
+        return UInt32(v)
+    }
+
+    /// `int32` at the value of `key`.
+    func int32Field(_ key: StaticString, from: Int = 0) -> Int32? {
+        guard var k = value(of: key, from: from) else { return nil }
+        return int32(&k)
+    }
+
+    func uint32Field(_ key: StaticString, from: Int = 0) -> UInt32? {
+        guard var k = value(of: key, from: from) else { return nil }
+        return uint32(&k)
+    }
+
+    func string(_ range: Range<Int>) -> String {
+        let lo = max(range.lowerBound, 0), hi = min(range.upperBound, count)
+        guard lo < hi else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: base + lo, count: hi - lo), as: UTF8.self)
+    }
+}

@@ -1,0 +1,536 @@
+/// `pvtop synth`: deterministic micro workloads in the text format of tracefs `trace`
+/// (record-tgid on, flags column, `#P:` header), labelled `synthetic=true` in the provenance.
+///
+/// Each profile repeats one iteration whose event sequence, flags and field formats are
+/// copied from the real recordings in traces/ (same kernel, tracing.md §2-3); the gaps are
+/// rounded from the same recordings. The same arguments always give the same bytes.
+public enum SyntheticProfile: String, Sendable, CaseIterable {
+    /// getpid() in a loop: raw sys_enter/sys_exit pairs.
+    case nullSyscall = "null-syscall"
+    /// Two tasks on CPU 0 passing a byte through two pipes: wakeup + switch + CR3 load per hop.
+    case pipePingPong = "pipe-pingpong"
+    /// fork() + _exit() + wait4(): COW flushes, fork/wakeup_new, exit, zombie switch.
+    case forkExit = "fork-exit"
+    /// fork() + execve(/bin/true) + exit: the exec's new mm, ELF loading faults, mmap/mprotect/brk.
+    case exec
+    /// Write faults on fresh anonymous pages (error_code 0x6), one per iteration.
+    case pageFault = "page-fault"
+    /// mmap 16 pages, touch each, munmap: 16 faults and one local 16-page flush per iteration.
+    case mmapMunmap = "mmap-munmap"
+    /// munmap in one thread while a sibling thread runs on CPU 1: the sender flushes locally
+    /// (reason 3), decides to IPI (reason 4), sends it (ipi_send_cpu + ICR write_msr 830);
+    /// the target flushes in call_function_single (reason 1).
+    case tlbShootdown = "tlb-shootdown"
+    /// Every CPU idle: HLT, woken by its timer tick (~32/s/CPU under NOHZ on the guest).
+    case idle
+
+    public var summary: String {
+        switch self {
+        case .nullSyscall: return "getpid() loop on CPU 0"
+        case .pipePingPong: return "pipe ping-pong between two tasks on CPU 0"
+        case .forkExit: return "fork + exit + wait loop"
+        case .exec: return "fork + execve(/bin/true) + wait loop"
+        case .pageFault: return "one user write fault per iteration"
+        case .mmapMunmap: return "mmap 16 pages, touch, munmap"
+        case .tlbShootdown: return "munmap with a sibling thread on CPU 1 (TLB shootdown IPIs)"
+        case .idle: return "all CPUs idle; iterations = timer ticks per CPU"
+        }
+    }
+
+    /// At least this many CPUs.
+    public var minimumCPUs: Int { self == .tlbShootdown ? 2 : 1 }
+    public var defaultIterations: Int { self == .idle ? 64 : 1000 }
+}
+
+public struct SyntheticTrace: Sendable {
+    public let profile: SyntheticProfile
+    public let iterations: Int
+    public let cpus: Int
+
+    public init(profile: SyntheticProfile, iterations: Int? = nil, cpus: Int = 2) throws {
+        guard cpus >= profile.minimumCPUs, cpus <= 4096 else {
+            throw RecordingError.output("synth \(profile.rawValue) needs --cpus between \(profile.minimumCPUs) and 4096")
+        }
+        let n = iterations ?? profile.defaultIterations
+        guard n >= 1 else { throw RecordingError.output("--iterations must be at least 1") }
+        self.profile = profile
+        self.iterations = n
+        self.cpus = cpus
+    }
+
+    /// Event lines by event name (the same counts `write` puts in the provenance).
+    public func eventCounts() -> [String: UInt64] {
+        let gen = SynthGenerator(cpus: cpus, sink: nil)
+        gen.run(profile, iterations: iterations)
+        return gen.counts
+    }
+
+    /// Provenance, header and events, in order, as `text` chunks.
+    public func write(_ out: (String) throws -> Void) throws {
+        let counts = eventCounts()
+        var p = RecordingProvenance()
+        p.add("synthetic", "true")
+        p.add("profile", profile.rawValue)
+        p.add("description", profile.summary)
+        p.add("iterations", String(iterations))
+        p.add("cpus", String(cpus))
+        p.add("pvtop-version", RecordingProvenance.pvtopVersion)
+        p.add("clock", "synthetic (sequences from traces/ recorded on kernel 6.18, KVM guest)")
+        p.addCounts(counts)
+        try out(p.text)
+        let total = counts.values.reduce(0, +)
+        try out(ftraceHeader(entries: total, cpus: cpus))
+        try withoutActuallyEscaping(out) { out in
+            var pending = ""
+            var failure: Error? = nil
+            let gen = SynthGenerator(cpus: cpus) { line in
+                guard failure == nil else { return }
+                pending += line
+                if pending.utf8.count >= 1 << 16 {
+                    do { try out(pending) } catch { failure = error }
+                    pending = ""
+                }
+            }
+            gen.run(profile, iterations: iterations)
+            if let failure { throw failure }
+            if !pending.isEmpty { try out(pending) }
+        }
+    }
+
+    /// The whole trace as one string (tests, small runs).
+    public func text() -> String {
+        var s = ""
+        try? write { s += $0 }
+        return s
+    }
+}
+
+/// The 11 header lines tracefs prints with record-tgid on (tracing.md §5.4).
+func ftraceHeader(entries: UInt64, cpus: Int) -> String {
+    """
+    # tracer: nop
+    #
+    # entries-in-buffer/entries-written: \(entries)/\(entries)   #P:\(cpus)
+    #
+    #                                          _-----=> irqs-off/BH-disabled
+    #                                         / _----=> need-resched
+    #                                        | / _---=> hardirq/softirq
+    #                                        || / _--=> preempt-depth
+    #                                        ||| / _-=> migrate-disable
+    #                                        |||| /     delay
+    #           TASK-PID       TGID    CPU#  |||||  TIMESTAMP  FUNCTION
+    #              | |           |       |   |||||     |         |
+
+    """
+}
+
+struct SynthTask: Equatable {
+    var pid: Int32
+    var tgid: Int32
+    var comm: String
+    static func idle(_ cpu: Int) -> SynthTask { SynthTask(pid: 0, tgid: 0, comm: "swapper/\(cpu)") }
+}
+
+/// Emits lines in timestamp order on one global clock (so the merged output is ordered
+/// exactly as tracefs merges per-CPU buffers), with periodic timer ticks on every CPU.
+final class SynthGenerator {
+    let cpus: Int
+    let sink: ((String) -> Void)?
+    private(set) var counts: [String: UInt64] = [:]
+    /// Nanoseconds on the trace clock; starts at 100 s like a machine up for a while.
+    var now: UInt64 = 100_000_000_000
+    var current: [SynthTask]
+    var nextTick: [UInt64]
+    /// Busy CPUs tick at HZ=250 (4 ms, the guest's CONFIG_HZ: 114 ticks in 214 ms on 2
+    /// CPUs in compile.trace.xz); idle CPUs under NOHZ ~32/s (tracing.md §2 e).
+    static let busyTickNanoseconds: UInt64 = 4_000_000
+    static let idleTickNanoseconds: UInt64 = 31_250_000
+    /// TSC rate for the IA32_TSC_DEADLINE values (2.1 GHz, the recording machine's).
+    static let tscPerNanosecond: UInt64 = 21  // tenths
+    var nextPid: Int32 = 2000
+
+    init(cpus: Int, sink: ((String) -> Void)?) {
+        self.cpus = cpus
+        self.sink = sink
+        current = (0..<cpus).map { SynthTask.idle($0) }
+        // Staggered so CPUs never tick in the same microsecond.
+        nextTick = (0..<cpus).map { 100_000_000_000 + 1_000_000 + UInt64($0) * 1_731_000 }
+    }
+
+    // MARK: Lines
+
+    func advance(_ ns: UInt64) { now += ns }
+
+    /// One line at `now`; `name` is the tracepoint (for the counts), `text` what follows
+    /// the timestamp.
+    func line(_ cpu: Int, _ flags: String, _ name: String, _ text: String, task: SynthTask? = nil) {
+        fireTicks()
+        emitRaw(cpu, flags, name, text, task: task ?? current[cpu])
+    }
+
+    private func emitRaw(_ cpu: Int, _ flags: String, _ name: String, _ text: String, task t: SynthTask) {
+        counts[name, default: 0] += 1
+        guard let sink else { return }
+        // trace_output.c: "%16s-%-7d " comm/pid, "(%7d) " tgid ("(-------) " for 0),
+        // "[%03d] ", flags, " %5lu.%06lu: ".
+        let comm = t.pid == 0 ? "<idle>" : t.comm
+        var s = pad(comm, 16, right: true) + "-" + pad(String(t.pid), 7, right: false) + " "
+        s += t.pid == 0 ? "(-------) " : "(" + pad(String(t.tgid), 7, right: true) + ") "
+        s += "[" + zeroPad(cpu, 3) + "] " + flags + " "
+        s += pad(String(now / 1_000_000_000), 5, right: true) + "." + zeroPad(Int(now % 1_000_000_000 / 1000), 6)
+        s += ": " + text + "\n"
+        sink(s)
+    }
+
+    /// Timer ticks due by `now`, each on the CPU's current task (or idle), in time order.
+    private func fireTicks() {
+        while true {
+            var due = -1
+            for c in 0..<cpus where nextTick[c] <= now && (due < 0 || nextTick[c] < nextTick[due]) { due = c }
+            guard due >= 0 else { return }
+            let saved = now
+            now = nextTick[due]
+            tick(due)
+            now = max(saved, now + 1000)
+        }
+    }
+
+    /// Shapes from the fixture and traces/idle: entry, TSC-deadline rearm, exit, TIMER softirq;
+    /// on an idle CPU the tick ends HLT (cpu_idle exit) and the idle loop halts again.
+    private func tick(_ cpu: Int) {
+        let t = current[cpu]
+        let idle = t.pid == 0
+        let interval = idle ? Self.idleTickNanoseconds : Self.busyTickNanoseconds
+        nextTick[cpu] = now + interval
+        let deadline = (now + interval) * Self.tscPerNanosecond / 10
+        let hardirq = idle ? "d.h1." : "d.h.."
+        emitRaw(cpu, hardirq, "local_timer_entry", "local_timer_entry: vector=236", task: t)
+        now += 5_000
+        emitRaw(cpu, hardirq, "write_msr", "write_msr: 6e0, value " + hex(deadline), task: t)
+        emitRaw(cpu, hardirq, "local_timer_exit", "local_timer_exit: vector=236", task: t)
+        now += 1_000
+        let soft = idle ? "..s1." : "..s.."
+        emitRaw(cpu, soft, "softirq_entry", "softirq_entry: vec=1 [action=TIMER]", task: t)
+        now += 2_000
+        emitRaw(cpu, soft, "softirq_exit", "softirq_exit: vec=1 [action=TIMER]", task: t)
+        if idle {
+            emitRaw(cpu, "d..1.", "cpu_idle", "cpu_idle: state=4294967295 cpu_id=\(cpu)", task: t)
+            now += 1_000
+            emitRaw(cpu, "d..1.", "cpu_idle", "cpu_idle: state=1 cpu_id=\(cpu)", task: t)
+        }
+    }
+
+    // MARK: Event helpers (formats of tracing.md §1, flags as recorded)
+
+    func sysEnter(_ cpu: Int, _ nr: Int, _ args: [UInt64]) {
+        let a = (args + [0, 0, 0, 0, 0, 0]).prefix(6).map(hex).joined(separator: ", ")
+        line(cpu, ".....", "sys_enter", "sys_enter: NR \(nr) (\(a))")
+    }
+
+    func sysExit(_ cpu: Int, _ nr: Int, _ ret: Int64, flags: String = ".....") {
+        line(cpu, flags, "sys_exit", "sys_exit: NR \(nr) = \(ret)")
+    }
+
+    func switchTo(_ cpu: Int, _ next: SynthTask, prevState: String) {
+        let prev = current[cpu]
+        line(cpu, "d..2.", "sched_switch",
+             "sched_switch: prev_comm=\(prev.comm) prev_pid=\(prev.pid) prev_prio=120 prev_state=\(prevState) ==> next_comm=\(next.comm) next_pid=\(next.pid) next_prio=120")
+        if next.pid == 0 {
+            current[cpu] = next
+            line(cpu, "d..1.", "cpu_idle", "cpu_idle: state=1 cpu_id=\(cpu)")
+            nextTick[cpu] = max(nextTick[cpu], now + Self.idleTickNanoseconds / 2)
+            return
+        }
+        // switch_mm_irqs_off logs the CR3 load in the previous task's name (tracing.md §3);
+        // switches between threads of one mm and from idle (lazy TLB, same mm) log nothing.
+        if prev.tgid != next.tgid {
+            line(cpu, "d..2.", "tlb_flush", "tlb_flush: pages:\(prev.pid == 0 ? -1 : 0) reason:flush on task switch (0)")
+        }
+        current[cpu] = next
+        advance(1_000)
+    }
+
+    func wakeup(_ cpu: Int, _ task: SynthTask, target: Int, flags: String = "d..4.", new: Bool = false) {
+        let name = new ? "sched_wakeup_new" : "sched_wakeup"
+        line(cpu, flags, name, "\(name): comm=\(task.comm) pid=\(task.pid) prio=120 target_cpu=\(zeroPad(target, 3))")
+    }
+
+    func tlbFlush(_ cpu: Int, pages: Int, reason: Int, flags: String) {
+        let names = ["flush on task switch", "remote shootdown", "local shootdown", "local MM shootdown",
+                     "remote IPI send", "remote ipi send"]
+        line(cpu, flags, "tlb_flush", "tlb_flush: pages:\(pages) reason:\(names[reason]) (\(reason))")
+    }
+
+    func pageFault(_ cpu: Int, user: Bool, address: UInt64, ip: String, code: Int) {
+        let name = user ? "page_fault_user" : "page_fault_kernel"
+        line(cpu, "d....", name, "\(name): address=0x\(hex(address)) ip=\(ip) error_code=0x\(hex(UInt64(code)))")
+    }
+
+    func newTask(comm: String, tgid: Int32? = nil) -> SynthTask {
+        nextPid += 1
+        return SynthTask(pid: nextPid, tgid: tgid ?? nextPid, comm: comm)
+    }
+
+    // MARK: Profiles
+
+    func run(_ profile: SyntheticProfile, iterations n: Int) {
+        // Every CPU starts idle, halted.
+        for c in 0..<cpus { line(c, "d..1.", "cpu_idle", "cpu_idle: state=1 cpu_id=\(c)") }
+        advance(10_000)
+        switch profile {
+        case .nullSyscall: nullSyscall(n)
+        case .pipePingPong: pingPong(n)
+        case .forkExit: forkLoop(n, exec: false)
+        case .exec: forkLoop(n, exec: true)
+        case .pageFault: pageFaults(n)
+        case .mmapMunmap: mmapLoop(n)
+        case .tlbShootdown: tlbShootdown(n)
+        case .idle: idleTicks(n)
+        }
+    }
+
+    /// Wakes `task` on CPU `cpu` out of idle (the first event of every busy profile).
+    private func start(_ task: SynthTask, on cpu: Int) {
+        line(cpu, "dN.1.", "cpu_idle", "cpu_idle: state=4294967295 cpu_id=\(cpu)")
+        switchTo(cpu, task, prevState: "R")
+    }
+
+    private func nullSyscall(_ n: Int) {
+        let t = newTask(comm: "nullsys")
+        start(t, on: 0)
+        for _ in 0..<n {
+            sysEnter(0, 39, [0, 0, 0, 0, 0, 0])  // getpid
+            advance(300)
+            sysExit(0, 39, Int64(t.pid))
+            advance(400)
+        }
+        sysEnter(0, 231, [0])  // exit_group
+        line(0, ".....", "sched_process_exit", "sched_process_exit: comm=\(t.comm) pid=\(t.pid) prio=120 group_dead=true")
+        switchTo(0, .idle(0), prevState: "Z")
+    }
+
+    private func pingPong(_ n: Int) {
+        let a = newTask(comm: "pingpong")
+        let b = newTask(comm: "pingpong")
+        start(a, on: 0)
+        // b is blocked in read(3) when the loop starts.
+        for _ in 0..<n {
+            for (me, peer, wfd, rfd) in [(a, b, UInt64(4), UInt64(5)), (b, a, UInt64(6), UInt64(3))] {
+                sysEnter(0, 1, [wfd, 0x7ffe86bdda5b, 1])  // write(wfd, &c, 1)
+                advance(600)
+                wakeup(0, peer, target: 0)
+                sysExit(0, 1, 1)
+                advance(300)
+                sysEnter(0, 0, [rfd, 0x7ffe86bdda5b, 1])  // read(rfd, &c, 1) blocks
+                advance(500)
+                switchTo(0, peer, prevState: "S")
+                _ = me
+                sysExit(0, 0, 1)  // the peer's read returns
+                advance(400)
+            }
+        }
+        sysEnter(0, 231, [0])
+        line(0, ".....", "sched_process_exit", "sched_process_exit: comm=pingpong pid=\(a.pid) prio=120 group_dead=true")
+        switchTo(0, b, prevState: "Z")
+        sysEnter(0, 231, [0])
+        line(0, ".....", "sched_process_exit", "sched_process_exit: comm=pingpong pid=\(b.pid) prio=120 group_dead=true")
+        switchTo(0, .idle(0), prevState: "Z")
+    }
+
+    /// fork (+ exec /bin/true) + exit + wait4, on CPU 0 (shape of traces/forkexec).
+    private func forkLoop(_ n: Int, exec: Bool) {
+        let parentComm = exec ? "execloop" : "forkexit"
+        let parent = newTask(comm: parentComm)
+        start(parent, on: 0)
+        for _ in 0..<n {
+            // After exec the child's lines carry its final comm: `trace` resolves comms at
+            // read time from saved_cmdlines (seen in traces/forkexec).
+            let child = newTask(comm: exec ? "true" : parentComm)
+            pageFault(0, user: false, address: 0x7f16ede43068, ip: "__put_user_8", code: 0x3)
+            sysEnter(0, 56, [0x1200011, 0, 0, 0x7f16ede42a10])  // clone(SIGCHLD|CLONE_CHILD_*)
+            advance(30_000)
+            tlbFlush(0, pages: -1, reason: 3, flags: "d..1.")  // parent's PTEs write-protected for COW
+            advance(4_000)
+            line(0, ".....", "sched_process_fork",
+                 "sched_process_fork: comm=\(parentComm) pid=\(parent.pid) child_comm=\(parentComm) child_pid=\(child.pid)")
+            advance(2_000)
+            wakeup(0, child, target: 0, flags: "d..2.", new: true)
+            sysExit(0, 56, Int64(child.pid))
+            advance(3_000)
+            sysEnter(0, 61, [UInt64(child.pid), 0x7ffd6e9186fc, 0, 0])  // wait4
+            advance(3_000)
+            switchTo(0, child, prevState: "S")
+            pageFault(0, user: false, address: 0x7f16ede42a10, ip: "__put_user_4", code: 0x3)
+            sysExit(0, 56, 0)
+            for k in 0..<6 {  // COW breaks in the child: write-protect faults + 1-page flushes
+                advance(3_000)
+                pageFault(0, user: true, address: 0x7f16ede43000 &- UInt64(k) * 0x1000, ip: "0x7f16edce1a40", code: 0x7)
+                tlbFlush(0, pages: 1, reason: 3, flags: "d..2.")
+            }
+            if exec {
+                execSequence(child)
+            }
+            advance(5_000)
+            sysEnter(0, 231, [0])  // exit_group
+            advance(8_000)
+            line(0, ".....", "sched_process_exit", "sched_process_exit: comm=\(child.comm) pid=\(child.pid) prio=120 group_dead=true")
+            advance(20_000)
+            tlbFlush(0, pages: -1, reason: 0, flags: "d..1.")  // exit_mm: off the dying mm
+            advance(17_000)
+            wakeup(0, parent, target: 0, flags: "dN.6.")
+            advance(2_000)
+            switchTo(0, parent, prevState: "Z")
+            sysExit(0, 61, Int64(child.pid))
+            advance(5_000)
+        }
+        sysEnter(0, 231, [0])
+        line(0, ".....", "sched_process_exit", "sched_process_exit: comm=\(parentComm) pid=\(parent.pid) prio=120 group_dead=true")
+        switchTo(0, .idle(0), prevState: "Z")
+    }
+
+    private func execSequence(_ child: SynthTask) {
+        advance(2_000)
+        sysEnter(0, 59, [0x55ccab9a1004, 0x7ffd6e918710, 0x7ffd6e918708])
+        pageFault(0, user: false, address: 0x55ccab9a1004, ip: "strncpy_from_user", code: 0x0)
+        advance(20_000)
+        tlbFlush(0, pages: -1, reason: 0, flags: "d..1.")  // exec_mmap: the new mm's CR3
+        advance(26_000)
+        tlbFlush(0, pages: 1, reason: 3, flags: "d..3.")
+        tlbFlush(0, pages: -1, reason: 3, flags: "d..1.")
+        advance(11_000)
+        pageFault(0, user: false, address: 0x55c25cbb91e0, ip: "elf_load", code: 0x2)
+        advance(13_000)
+        pageFault(0, user: false, address: 0x7f2191129110, ip: "elf_load", code: 0x2)
+        advance(9_000)
+        line(0, ".....", "sched_process_exec", "sched_process_exec: filename=/bin/true pid=\(child.pid) old_pid=\(child.pid)")
+        sysExit(0, 59, 0)
+        // The dynamic loader: text/data faults, brk, a few mappings and one mprotect.
+        let codes = [0x14, 0x14, 0x4, 0x6, 0x14, 0x4, 0x7, 0x6, 0x14, 0x4]
+        for (k, code) in codes.enumerated() {
+            advance(4_000)
+            pageFault(0, user: true, address: 0x7f2191100000 + UInt64(k) * 0x3000, ip: "0x7f21910ff0d0", code: code)
+        }
+        sysEnter(0, 12, [0])
+        line(0, ".....", "sys_enter_brk", "sys_brk(brk: 0)")
+        advance(1_000)
+        sysExit(0, 12, 94_321_876_344_832)
+        line(0, ".....", "sys_exit_brk", "sys_brk -> 0x55c905ef2000")
+        for (len, prot, flags, fd) in [(0x2000, 3, 0x22, -1), (0x82ef, 1, 0x2, 3), (0x1e1f50, 1, 0x802, 3)] {
+            advance(5_000)
+            sysEnter(0, 9, [0, UInt64(len), UInt64(prot), UInt64(flags), UInt64(bitPattern: Int64(fd)) & 0xffff_ffff, 0])
+            line(0, ".....", "sys_enter_mmap",
+                 "sys_mmap(addr: 0, len: 0x\(hex(UInt64(len))), prot: \(prot), flags: \(flags < 10 ? String(flags) : "0x" + hex(UInt64(flags))), fd: \(fd < 0 ? "0xffffffff" : String(fd)), off: 0)")
+            advance(3_000)
+            sysExit(0, 9, 140_376_585_121_792)
+            line(0, ".....", "sys_exit_mmap", "sys_mmap -> 0x7fabb561b000")
+        }
+        advance(5_000)
+        sysEnter(0, 10, [0x7fabb55f9000, 0x16000, 1])
+        line(0, ".....", "sys_enter_mprotect", "sys_mprotect(start: 0x7fabb55f9000, len: 0x16000, prot: 1)")
+        advance(4_000)
+        tlbFlush(0, pages: 22, reason: 3, flags: "d..1.")
+        sysExit(0, 10, 0)
+        line(0, ".....", "sys_exit_mprotect", "sys_mprotect -> 0x0")
+    }
+
+    private func pageFaults(_ n: Int) {
+        let t = newTask(comm: "pagefault")
+        start(t, on: 0)
+        for i in 0..<n {
+            pageFault(0, user: true, address: 0x7f0000000000 + UInt64(i) * 0x1000, ip: "0x55d0c0de1190", code: 0x6)
+            advance(1_800)
+        }
+        sysEnter(0, 231, [0])
+        line(0, ".....", "sched_process_exit", "sched_process_exit: comm=\(t.comm) pid=\(t.pid) prio=120 group_dead=true")
+        switchTo(0, .idle(0), prevState: "Z")
+    }
+
+    private static let mapAddress: UInt64 = 0x7fb27efc8000
+
+    /// One mmap + touch of `pages` on `cpu` (shape of traces/mmap-touch).
+    private func mapAndTouch(_ cpu: Int, pages: Int) {
+        let len = UInt64(pages) * 0x1000
+        sysEnter(cpu, 9, [0, len, 3, 0x22, 0xffff_ffff, 0])
+        line(cpu, ".....", "sys_enter_mmap", "sys_mmap(addr: 0, len: 0x\(hex(len)), prot: 3, flags: 0x22, fd: 0xffffffff, off: 0)")
+        advance(1_000)
+        sysExit(cpu, 9, Int64(Self.mapAddress))
+        line(cpu, ".....", "sys_exit_mmap", "sys_mmap -> 0x\(hex(Self.mapAddress))")
+        for k in 0..<pages {
+            advance(1_500)
+            pageFault(cpu, user: true, address: Self.mapAddress + UInt64(k) * 0x1000, ip: "0x5630ce8dc0f0", code: 0x6)
+        }
+        advance(1_500)
+        sysEnter(cpu, 11, [Self.mapAddress, len, 0x10, 0x22, 0xffff_ffff, 0])
+        line(cpu, ".....", "sys_enter_munmap", "sys_munmap(addr: 0x\(hex(Self.mapAddress)), len: 0x\(hex(len)))")
+    }
+
+    private func mmapLoop(_ n: Int) {
+        let t = newTask(comm: "mmaploop")
+        start(t, on: 0)
+        for _ in 0..<n {
+            mapAndTouch(0, pages: 16)
+            advance(4_000)
+            tlbFlush(0, pages: 16, reason: 3, flags: "d..1.")
+            advance(2_000)
+            sysExit(0, 11, 0)
+            line(0, ".....", "sys_exit_munmap", "sys_munmap -> 0x0")
+        }
+        sysEnter(0, 231, [0])
+        line(0, ".....", "sched_process_exit", "sched_process_exit: comm=\(t.comm) pid=\(t.pid) prio=120 group_dead=true")
+        switchTo(0, .idle(0), prevState: "Z")
+    }
+
+    private func tlbShootdown(_ n: Int) {
+        let sender = newTask(comm: "tlbshoot")
+        let spinner = newTask(comm: "tlbshoot", tgid: sender.tgid)
+        start(sender, on: 0)
+        start(spinner, on: 1)
+        for _ in 0..<n {
+            mapAndTouch(0, pages: 8)
+            advance(1_000)
+            // flush_tlb_mm_range on CPU 0: the IPI decision is logged first, then the send
+            // and the ICR write, then the local flush (tracing.md §5.3).
+            tlbFlush(0, pages: 8, reason: 4, flags: "...1.")
+            advance(1_000)
+            line(0, "...2.", "ipi_send_cpu",
+                 "ipi_send_cpu: cpu=1 callsite=on_each_cpu_cond_mask+0x20/0x60 callback=generic_smp_call_function_single_interrupt+0x0/0x10")
+            // x2APIC ICR: destination APIC id 1 in bits 32-63, vector 0xfb CALL_FUNCTION_SINGLE.
+            line(0, "...2.", "write_msr", "write_msr: 830, value 1000000fb")
+            advance(1_000)
+            line(1, "d.h..", "call_function_single_entry", "call_function_single_entry: vector=251")
+            tlbFlush(0, pages: 8, reason: 3, flags: "d..2.")
+            advance(2_000)
+            tlbFlush(1, pages: 8, reason: 1, flags: "d.h..")
+            line(1, "d.h..", "call_function_single_exit", "call_function_single_exit: vector=251")
+            advance(1_000)
+            sysExit(0, 11, 0)
+            line(0, ".....", "sys_exit_munmap", "sys_munmap -> 0x0")
+        }
+        sysEnter(0, 231, [0])
+        line(1, ".....", "sched_process_exit", "sched_process_exit: comm=tlbshoot pid=\(spinner.pid) prio=120 group_dead=false")
+        switchTo(1, .idle(1), prevState: "Z")
+        line(0, ".....", "sched_process_exit", "sched_process_exit: comm=tlbshoot pid=\(sender.pid) prio=120 group_dead=true")
+        switchTo(0, .idle(0), prevState: "Z")
+    }
+
+    private func idleTicks(_ n: Int) {
+        // Ticks fire inside `line`, so run the clock to just past the n-th tick of the last CPU.
+        let end = nextTick[cpus - 1] + UInt64(n - 1) * Self.idleTickNanoseconds + 1
+        now = end
+        fireTicks()
+    }
+}
+
+private func pad(_ s: String, _ width: Int, right: Bool) -> String {
+    let n = s.count
+    guard n < width else { return s }
+    let fill = String(repeating: " ", count: width - n)
+    return right ? fill + s : s + fill
+}
+
+private func zeroPad(_ v: Int, _ width: Int) -> String {
+    let s = String(v)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}
+
+private func hex(_ v: UInt64) -> String { String(v, radix: 16) }

@@ -1,0 +1,181 @@
+import CDecompress
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a trace to a file, xz- or gzip-compressed when the name ends in `.xz` / `.gz`
+/// (so the reader's transparent decompression reads it back), or to standard output for `-`.
+///
+/// Output goes to `path + ".partial"` and is renamed on `finish()`, so an interrupted
+/// recording never leaves a truncated trace under the final name.
+public final class TraceFileWriter {
+    public enum Compression: Sendable, Equatable {
+        case none, gzip, xz
+
+        /// From the file name, as `xz`/`gzip` name their output.
+        public init(forPath path: String) {
+            if path.hasSuffix(".xz") { self = .xz } else if path.hasSuffix(".gz") { self = .gzip } else { self = .none }
+        }
+    }
+
+    public let path: String
+    public let compression: Compression
+    private let fd: Int32
+    private let temporaryPath: String?
+    private var pending: [UInt8] = []
+    private var out: [UInt8]
+    private var xz = cdz_lzma_stream_init()
+    private var gz = z_stream()
+    private var finished = false
+    /// Bytes of uncompressed text accepted so far.
+    public private(set) var bytesIn: UInt64 = 0
+    /// Bytes written to the file (compressed size).
+    public private(set) var bytesOut: UInt64 = 0
+
+    private static let chunk = 1 << 16
+
+    /// `xzPreset` 6 is xz's own default; 9 gains little on trace text and is much slower.
+    public init(path: String, xzPreset: UInt32 = 6) throws {
+        self.path = path
+        compression = path == "-" ? .none : Compression(forPath: path)
+        out = [UInt8](repeating: 0, count: Self.chunk)
+        if path == "-" {
+            fd = STDOUT_FILENO
+            temporaryPath = nil
+        } else {
+            let tmp = path + ".partial"
+            let f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard f >= 0 else {
+                throw RecordingError.output("cannot create \(tmp): \(String(cString: strerror(errno)))")
+            }
+            fd = f
+            temporaryPath = tmp
+        }
+        switch compression {
+        case .none: break
+        case .xz:
+            guard cdz_lzma_easy_encoder(&xz, xzPreset) == LZMA_OK else {
+                closeAndRemove()
+                throw RecordingError.output("liblzma: cannot start the xz encoder")
+            }
+        case .gzip:
+            guard cdz_deflate_init_gzip(&gz, 6) == Z_OK else {
+                closeAndRemove()
+                throw RecordingError.output("zlib: cannot start the gzip encoder")
+            }
+        }
+        pending.reserveCapacity(Self.chunk)
+    }
+
+    deinit {
+        if !finished { closeAndRemove() }
+    }
+
+    public func write(_ text: String) throws {
+        var t = text
+        try t.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        bytesIn += UInt64(bytes.count)
+        pending.append(contentsOf: bytes)
+        if pending.count >= Self.chunk { try flushPending(final: false) }
+    }
+
+    /// Ends the compressed stream, closes the file and moves it to its final name.
+    public func finish() throws {
+        guard !finished else { return }
+        try flushPending(final: true)
+        finished = true
+        switch compression {
+        case .none: break
+        case .xz: lzma_end(&xz)
+        case .gzip: deflateEnd(&gz)
+        }
+        if let tmp = temporaryPath {
+            if fsync(fd) != 0 && errno != EINVAL { /* pipes and ttys: nothing to sync */ }
+            Glibc.close(fd)
+            guard rename(tmp, path) == 0 else {
+                let e = String(cString: strerror(errno))
+                unlink(tmp)
+                throw RecordingError.output("cannot rename \(tmp) to \(path): \(e)")
+            }
+        }
+    }
+
+    /// Drops the partial output (used when a recording is interrupted).
+    public func abandon() {
+        guard !finished else { return }
+        finished = true
+        switch compression {
+        case .none: break
+        case .xz: lzma_end(&xz)
+        case .gzip: deflateEnd(&gz)
+        }
+        closeAndRemove()
+    }
+
+    private func closeAndRemove() {
+        if let tmp = temporaryPath {
+            Glibc.close(fd)
+            unlink(tmp)
+        }
+    }
+
+    private func flushPending(final: Bool) throws {
+        switch compression {
+        case .none:
+            try pending.withUnsafeBytes { try writeAll($0) }
+        case .xz:
+            try pending.withUnsafeBytes { src in
+                xz.next_in = src.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                xz.avail_in = src.count
+                while true {
+                    let ret: lzma_ret = try out.withUnsafeMutableBytes { dst in
+                        xz.next_out = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                        xz.avail_out = dst.count
+                        let r = lzma_code(&xz, final ? LZMA_FINISH : LZMA_RUN)
+                        try writeAll(UnsafeRawBufferPointer(rebasing: dst[..<(dst.count - xz.avail_out)]))
+                        return r
+                    }
+                    if ret == LZMA_STREAM_END { break }
+                    guard ret == LZMA_OK else { throw RecordingError.output("liblzma error \(ret.rawValue)") }
+                    if !final && xz.avail_in == 0 { break }
+                }
+                xz.next_in = nil
+            }
+        case .gzip:
+            try pending.withUnsafeMutableBytes { src in
+                gz.next_in = src.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                gz.avail_in = UInt32(src.count)
+                while true {
+                    let ret: Int32 = try out.withUnsafeMutableBytes { dst in
+                        gz.next_out = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                        gz.avail_out = UInt32(dst.count)
+                        let r = deflate(&gz, final ? Z_FINISH : Z_NO_FLUSH)
+                        try writeAll(UnsafeRawBufferPointer(rebasing: dst[..<(dst.count - Int(gz.avail_out))]))
+                        return r
+                    }
+                    if ret == Z_STREAM_END { break }
+                    guard ret == Z_OK || ret == Z_BUF_ERROR else { throw RecordingError.output("zlib error \(ret)") }
+                    if !final && gz.avail_in == 0 { break }
+                }
+                gz.next_in = nil
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RecordingError.output("write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+        bytesOut += UInt64(bytes.count)
+    }
+}

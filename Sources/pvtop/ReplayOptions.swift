@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import PVKernel
+import PVReplay
+import PVTrace
+
+/// Engine choices shared by `replay` and `live`.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Paravirt backends beside native, comma-separated (xen-pv, kvm, vmi, lguest).",
+        valueName: "list"))
+    var backends: String = "xen-pv,kvm,vmi,lguest"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "CPU cost profile: a bundled name (see `pvtop model --profiles`) or a JSON file.", valueName: "name|file"))
+    var profile: String = "modern-2020"
+
+    @Option(name: .customLong("pv-feature"), help: ArgumentHelp(
+        "KVM pv feature on or off, e.g. pv_ipi=off (repeatable). Features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "feature=on|off"))
+    var pvFeatures: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("KVM two-dimensional paging (EPT) on or off; default: the profile's CPU.", valueName: "on|off"))
+    var ept: String?
+
+    @Option(name: .long, help: ArgumentHelp("Xen multicall / VMI deferred / lguest async batching.", valueName: "on|off"))
+    var batching: String = "on"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Host overcommit: chance (0…1) that a target vCPU is preempted (what pv TLB flush, pv IPI and pv spinlocks are for).",
+        valueName: "p"))
+    var overcommit: Double = 0
+
+    @Option(name: .customLong("kernel-model"), help: ArgumentHelp(
+        "Kernel-model parameters JSON (default: the bundled kernel-model.json).", valueName: "file"))
+    var kernelModel: String?
+
+    func backendIDs() throws -> [BackendID] {
+        var ids: [BackendID] = []
+        for name in backends.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let id = BackendID(rawValue: name.lowercased()) else {
+                throw ValidationError("unknown backend \"\(name)\"; choose from \(BackendID.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if id != .native, !ids.contains(id) { ids.append(id) }
+        }
+        return ids
+    }
+
+    func backendOptions() throws -> BackendOptions {
+        guard (0...1).contains(overcommit) else { throw ValidationError("--overcommit must be between 0 and 1") }
+        var features = Set(KVMFeature.allCases)
+        for item in pvFeatures {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let feature = KVMFeature(rawValue: parts[0]) else {
+                throw ValidationError("unknown pv feature \"\(parts[0])\"; features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            switch parts.count == 2 ? try Self.onOff(parts[1], "--pv-feature \(parts[0])") : true {
+            case true: features.insert(feature)
+            case false: features.remove(feature)
+            }
+        }
+        return BackendOptions(cpuCount: 1, overcommit: overcommit, kvmFeatures: features,
+                              ept: try ept.map { try Self.onOff($0, "--ept") },
+                              batching: try Self.onOff(batching, "--batching"))
+    }
+
+    static func onOff(_ s: String, _ what: String) throws -> Bool {
+        switch s.lowercased() {
+        case "on", "true", "yes", "1": return true
+        case "off", "false", "no", "0": return false
+        default: throw ValidationError("\(what) takes on or off, not \"\(s)\"")
+        }
+    }
+
+    func configuration(filter: EventFilter = EventFilter()) throws -> ReplayConfiguration {
+        ReplayConfiguration(backends: try backendIDs(), profile: profile, options: try backendOptions(), filter: filter)
+    }
+}
+
+/// Parses `100ms`, `1s`, `0.5s`, `250us`, `5000000ns` (a bare number is milliseconds).
+func parseDuration(_ text: String) throws -> UInt64 {
+    let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+        if let v = Double(text.dropLast(suffix.count)), v > 0, v.isFinite { return UInt64(v * scale) }
+        break
+    }
+    if let v = Double(text), v > 0, v.isFinite { return UInt64(v * 1e6) }
+    throw ValidationError("cannot read the duration \"\(text)\" (e.g. 100ms, 1s)")
+}
+
+/// Where the bundled traces are: $PVTOP_TRACES, ./traces, or beside the repo the binary was built in.
+enum BundledTraces {
+    static let defaultTrace = "compile.trace.xz"
+
+    static func directory() -> String? {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["PVTOP_TRACES"] { candidates.append(env) }
+        candidates.append(FileManager.default.currentDirectoryPath + "/traces")
+        var exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(exe.appendingPathComponent("traces").path)
+            exe = exe.deletingLastPathComponent()
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/" + defaultTrace) }
+    }
+
+    static func all() -> [String] {
+        guard let dir = directory(),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        return names.filter { $0.hasSuffix(".trace.xz") || $0.hasSuffix(".trace") || $0.hasSuffix(".trace.gz") }
+            .sorted().map { dir + "/" + $0 }
+    }
+
+    static func defaultPath() throws -> String {
+        guard let dir = directory() else {
+            throw CLIError("no trace given and the bundled traces/\(defaultTrace) was not found (run from the repository, or set PVTOP_TRACES)")
+        }
+        return dir + "/" + defaultTrace
+    }
+}
+
+/// A one-line error for the user; the command prints it and exits 2.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Runs `body`; an error the user can act on (bad input, options, profile) becomes one line on
+/// stderr and exit status 2, never a crash or a stack trace.
+func reportingUserErrors(_ body: () throws -> Void) throws {
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("pvtop: \(message)\n".utf8))
+        return ExitCode(2)
+    }
+    do {
+        try body()
+    } catch let error as CLIError {
+        throw fail(error.description)
+    } catch let error as TraceError {
+        throw fail(error.description)
+    } catch let error as CostProfile.LoadError {
+        throw fail(error.description)
+    }
+}

@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholderPVKernelTests() { #expect(Bool(true)) }
