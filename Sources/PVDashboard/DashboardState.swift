@@ -62,12 +62,14 @@ public struct DashboardState: Sendable, Equatable {
     /// The trace time the play clock wants to reach (fractional so slow speeds accumulate).
     public var clockNanoseconds: Double = 0
 
+    /// `speed` nil = as fast as possible; otherwise the nearest step at or above it.
     public init(configuration: ReplayConfiguration, profiles: [String] = [], theme: Theme.Name = .dark,
-                speed: Double = 1) {
+                speed: Double? = 1) {
         self.configuration = configuration
         self.profiles = profiles
         self.theme = theme
-        speedIndex = DashboardState.speeds.firstIndex { $0 >= speed } ?? DashboardState.speeds.count
+        speedIndex = speed.map { s in DashboardState.speeds.firstIndex { $0 >= s } ?? DashboardState.speeds.count - 1 }
+            ?? DashboardState.speeds.count
     }
 
     // MARK: transport

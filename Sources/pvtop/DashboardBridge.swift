@@ -1,12 +1,16 @@
+import ArgumentParser
 import Foundation
 import PVKernel
 import PVReplay
 import PVTrace
 
 extension Pvtop.Replay {
-    /// The dashboard on `replay`; `--demo` loops over the bundled traces.
+    /// Opens the ncurses dashboard on `replay` (the default when no --headless output is
+    /// asked); `--demo` loops over the bundled traces.
     func runDashboardOrExplain(_ replay: PVReplay.Replay) throws {
-        _ = try? replay.scanDuration() // the header's total and the seek bar need it
+        guard dashboardHasTerminal() else { throw ExitCode(2) }
+        // The header and the ±5% seek keys need the length: one quick pass over the file.
+        _ = try? replay.scanDuration()
         let configuration = replay.configuration
         let parameters = replay.parameters
         let strict = self.strict
@@ -20,5 +24,3 @@ extension Pvtop.Replay {
         if status != 0 { throw ExitCode(status) }
     }
 }
-
-import ArgumentParser

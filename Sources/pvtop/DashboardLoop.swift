@@ -32,7 +32,7 @@ final class DashboardLoop {
         state = DashboardState(configuration: replay.configuration, profiles: options.profiles,
                                theme: options.theme, speed: options.speed)
         demo = options.demo
-        director = options.demo.map { DemoDirector(traceCount: $0.traces.count) }
+        director = options.demo.map { DemoDirector(traceCount: max($0.traces.count, 1)) }
         demoStart = clock.now
         rateNextTakenAt = clock.now
         snapshot = replay.snapshot()
@@ -163,9 +163,13 @@ final class DashboardLoop {
         }
         if d.wantsNextTrace(elapsedSeconds: elapsed) || (snapshot.finished && elapsed > 8) {
             let index = d.nextTrace()
-            let configuration = state.configuration
-            replay = try demo.open(demo.traces[index])
-            if replay.configuration != configuration { try? replay.reconfigure(configuration) }
+            if demo.traces.isEmpty {
+                try replay.restart()   // no bundled traces: loop the one given
+            } else {
+                let configuration = state.configuration
+                replay = try demo.open(demo.traces[index])
+                if replay.configuration != configuration { try? replay.reconfigure(configuration) }
+            }
             resetRates()
             snapshot = replay.snapshot()
             state.clockNanoseconds = 0

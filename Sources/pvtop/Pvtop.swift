@@ -5,7 +5,6 @@ struct Pvtop: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pvtop",
         abstract: "Replay recorded Linux kernel traces through native and paravirt-ops engines side by side.",
-        subcommands: [Replay.self, Record.self, Live.self, Synth.self, Inspect.self, Model.self, Validate.self, Bench.self,
-                      DevPreview.self],
+        subcommands: [Replay.self, Record.self, Live.self, Synth.self, Inspect.self, Model.self, Validate.self, Bench.self],
         defaultSubcommand: Replay.self)
 }

@@ -148,9 +148,22 @@ enum Pvtop {
             .appendingPathComponent("pvtop").path
     }
 
-    /// How the tests open the dashboard. LEAD: until `pvtop replay TRACE` opens the TUI this is
-    /// the hidden synthetic `dev-preview`; switch it to `replay <bundled trace>` when it does.
+    /// A deterministic trace written once by `pvtop synth` (fork + execve loop on 2 CPUs,
+    /// 0.8 s of trace: every backend has transitions and batches).
+    /// The same arguments give the same bytes, so runs share one file (written, then renamed).
+    static let trace: String = {
+        let path = NSTemporaryDirectory() + "pvtop-e2e-exec-3000.trace.xz"
+        if access(path, R_OK) == 0 { return path }
+        let partial = path + ".\(getpid())"
+        let r = Spawn.run([binary, "synth", "exec", "--iterations", "3000", "--output", partial])
+        precondition(r.status == 0, "pvtop synth failed: \(r.output)")
+        rename(partial, path)
+        return path
+    }()
+
+    /// How the tests open the dashboard: the real replay on the synthetic trace, slowed so it
+    /// does not end during a test.
     static func dashboardCommand(_ extra: String = "") -> String {
-        "\(binary) dev-preview \(extra)"
+        "\(binary) replay \(trace) --speed 0.05 \(extra)"
     }
 }
