@@ -4,6 +4,9 @@ import PVTrace
 
 /// One reader feeding N engines the same events under one clock: the kernel expands each event
 /// once, and every engine (native first, the baseline) prices that expansion.
+///
+/// Not thread-safe: one thread drives it. Its per-event state is therefore exempt from the
+/// runtime exclusivity checks (`@exclusivity(unchecked)`), which cost a third of replay time.
 public final class Replay: ReplayControl {
     public let name: String
     public private(set) var configuration: ReplayConfiguration
@@ -18,10 +21,10 @@ public final class Replay: ReplayControl {
     private let makeBackend: BackendMaker
 
     private var source: any TraceSource
-    private var kernel: Kernel
-    private var engines: [Engine] = []
-    private var expansion = Expansion()
-    private var lookahead: KernelEvent?
+    @exclusivity(unchecked) private var kernel: Kernel
+    @exclusivity(unchecked) private var engines: [any PricingEngine] = []
+    @exclusivity(unchecked) private var expansion = Expansion()
+    @exclusivity(unchecked) private var lookahead: KernelEvent?
     private var traceStart: UInt64?
     private var lastTimestamp: UInt64 = 0
     private var eventIndex: UInt64 = 0
@@ -64,7 +67,7 @@ public final class Replay: ReplayControl {
         kernel = Kernel(parameters: parameters, cpuCount: options.cpuCount)
         let ids = [BackendID.native] + configuration.backends.filter { $0 != .native }
         engines = try ids.map { id in
-            Engine(backend: try makeBackend(id, profile, options),
+            makeEngine(backend: try makeBackend(id, profile, options),
                    profile: profile, parameters: parameters, cpuCount: options.cpuCount,
                    traceStart: traceStart ?? 0)
         }

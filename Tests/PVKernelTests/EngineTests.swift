@@ -22,7 +22,7 @@ struct TenCyclesBackend: Backend {
 
     @Test func clockAdvancesByRecordedGapPlusPricedCost() {
         var kernel = Kernel(parameters: parameters, cpuCount: 1)
-        var engine = Engine(backend: TenCyclesBackend(), profile: profile, parameters: parameters, cpuCount: 1, traceStart: 1_000)
+        let engine = Engine(backend: TenCyclesBackend(), profile: profile, parameters: parameters, cpuCount: 1, traceStart: 1_000)
         var out = Expansion()
         let events = [
             KernelEvent(timestampNanoseconds: 1_000, cpu: 0, pid: 1, kind: .syscallEnter(number: 0)),
@@ -46,7 +46,7 @@ struct TenCyclesBackend: Backend {
 
     @Test func transitionsAreCountedByName() {
         var kernel = Kernel(parameters: parameters, cpuCount: 1)
-        var engine = Engine(backend: TenCyclesBackend(), profile: profile, parameters: parameters, cpuCount: 1, traceStart: 0)
+        let engine = Engine(backend: TenCyclesBackend(), profile: profile, parameters: parameters, cpuCount: 1, traceStart: 0)
         var out = Expansion()
         for (i, e) in [
             KernelEvent(timestampNanoseconds: 10, cpu: 0, pid: 5, kind: .schedSwitch(prevPid: 5, prevState: 0, nextPid: 0)),
@@ -63,7 +63,7 @@ struct TenCyclesBackend: Backend {
 
     @Test func perCPUClocksAreIndependent() {
         var kernel = Kernel(parameters: parameters, cpuCount: 2)
-        var engine = Engine(backend: TenCyclesBackend(), profile: profile, parameters: parameters, cpuCount: 2, traceStart: 0)
+        let engine = Engine(backend: TenCyclesBackend(), profile: profile, parameters: parameters, cpuCount: 2, traceStart: 0)
         var out = Expansion()
         for (i, e) in [
             KernelEvent(timestampNanoseconds: 100, cpu: 0, pid: 1, kind: .msrWrite(msr: 0x6e0, value: 1)),
