@@ -41,12 +41,10 @@ extension Pvtop {
         var command: [String] = []
 
         func validate() throws {
-            var cmd = command
-            if cmd.first == "--" { cmd.removeFirst() }
-            if cmd.isEmpty && duration == nil {
+            if command.isEmpty && duration == nil {
                 throw ValidationError("give a command after -- or --duration SECONDS")
             }
-            if !cmd.isEmpty && duration != nil {
+            if !command.isEmpty && duration != nil {
                 throw ValidationError("--duration records system-wide; it cannot be combined with a command")
             }
             if let d = duration, !(d > 0) { throw ValidationError("--duration must be positive") }
@@ -54,10 +52,8 @@ extension Pvtop {
         }
 
         func run() throws {
-            var cmd = command
-            if cmd.first == "--" { cmd.removeFirst() }
             let recorder = TraceRecorder(
-                options: .init(command: cmd, duration: duration, eventSet: events, bufferKB: bufferKb,
+                options: .init(command: command, duration: duration, eventSet: events, bufferKB: bufferKb,
                                crop: crop, output: output),
                 log: { printError("pvtop record: " + $0) })
             do {

@@ -55,11 +55,13 @@ public final class TraceFileWriter {
         case .none: break
         case .xz:
             guard cdz_lzma_easy_encoder(&xz, xzPreset) == LZMA_OK else {
+                finished = true  // deinit runs after a throwing init: close only once
                 closeAndRemove()
                 throw RecordingError.output("liblzma: cannot start the xz encoder")
             }
         case .gzip:
             guard cdz_deflate_init_gzip(&gz, 6) == Z_OK else {
+                finished = true  // deinit runs after a throwing init: close only once
                 closeAndRemove()
                 throw RecordingError.output("zlib: cannot start the gzip encoder")
             }
@@ -67,9 +69,8 @@ public final class TraceFileWriter {
         pending.reserveCapacity(Self.chunk)
     }
 
-    deinit {
-        if !finished { closeAndRemove() }
-    }
+    /// An unfinished writer (an error or signal unwound past it) leaves no file behind.
+    deinit { abandon() }
 
     public func write(_ text: String) throws {
         var t = text

@@ -158,7 +158,7 @@ public struct TraceRecorder {
         p.add("missing-events", missing.joined(separator: ","))
         p.add("markers", "\(startText) / \(endText)")
         if let cropper {
-            p.add("cropped", workloadPid.map { "yes: lines between the markers of process tree \($0) (\(cropper.tree.count) tasks), idle and interrupt context; \(cropper.droppedLines) lines removed" }
+            p.add("cropped", workloadPid.map { "yes: lines between the markers of process tree \($0) (\(cropper.tree.count) task\(cropper.tree.count == 1 ? "" : "s")), idle and interrupt context; \(cropper.droppedLines) lines removed" }
                 ?? "yes: lines between the markers, without pvtop's own; \(cropper.droppedLines) lines removed")
         } else {
             p.add("cropped", "no")
