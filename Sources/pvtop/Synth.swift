@@ -1,17 +1,26 @@
 import ArgumentParser
 import PVTrace
 
-extension SyntheticProfile: ExpressibleByArgument {}
-
 extension Pvtop {
     struct Synth: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a synthetic micro-workload trace (deterministic, in tracefs text format).",
             discussion: "Profiles: " + SyntheticProfile.allCases.map { "\($0.rawValue) (\($0.summary))" }
-                .joined(separator: "; ") + ". The same arguments always produce the same bytes.")
+                .joined(separator: "; ")
+                + ". Nanobenchmark probes (one pv-op sample per marker, for calibration): "
+                + Nanobenchmark.allCases.map { "nanobench-\($0.rawValue)" }.joined(separator: ", ")
+                + ". The same arguments always produce the same bytes.")
 
-        @Argument(help: "The workload profile.")
-        var profile: SyntheticProfile
+        @Argument(help: "The workload profile (see above).")
+        var profile: String
+
+        func validate() throws {
+            guard SyntheticProfile(rawValue: profile) != nil || Nanobenchmark.named(profile) != nil else {
+                throw ValidationError("unknown profile \"\(profile)\"; profiles: "
+                    + (SyntheticProfile.allCases.map(\.rawValue) + Nanobenchmark.allCases.map { "nanobench-\($0.rawValue)" })
+                        .joined(separator: ", "))
+            }
+        }
 
         @Option(name: .shortAndLong, help: "Output file (.xz/.gz compress), or - for stdout.")
         var output: String = "-"
@@ -24,10 +33,14 @@ extension Pvtop {
 
         func run() throws {
             do {
-                let trace = try SyntheticTrace(profile: profile, iterations: iterations, cpus: cpus)
                 let writer = try TraceFileWriter(path: output)
                 do {
-                    try trace.write { try writer.write($0) }
+                    if let bench = Nanobenchmark.named(profile) {
+                        try writer.write(bench.trace(iterations: iterations ?? 1000))
+                    } else {
+                        let trace = try SyntheticTrace(profile: SyntheticProfile(rawValue: profile)!, iterations: iterations, cpus: cpus)
+                        try trace.write { try writer.write($0) }
+                    }
                     try writer.finish()
                 } catch {
                     writer.abandon()
@@ -35,7 +48,7 @@ extension Pvtop {
                 }
             } catch let e as RecordingError {
                 printError("pvtop synth: error: \(e.description)")
-                throw ExitCode(1)
+                throw ExitCode(2)
             }
         }
     }
