@@ -48,8 +48,8 @@ func dashboardHasTerminal() -> Bool {
 struct DashboardFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Colours: dark, light, high-contrast (projectors), mono.", valueName: "theme"))
     var theme: String = "dark"
-    @Option(help: ArgumentHelp("Initial playback speed in trace seconds per wall second; 0 = as fast as possible.", valueName: "x"))
-    var speed: Double = 1
+    @Option(help: ArgumentHelp("Initial playback speed in trace seconds per wall second; 0 = as fast as possible (default: the whole trace in about 20 s).", valueName: "x"))
+    var speed: Double?
     @Flag(help: "Talk mode: loop over the bundled traces and walk through the views; any key takes over.")
     var demo = false
 
@@ -57,11 +57,19 @@ struct DashboardFlags: ParsableArguments {
         guard Theme.Name(rawValue: theme.lowercased()) != nil else {
             throw ValidationError("unknown theme \"\(theme)\"; choose from \(Theme.Name.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 (as fast as possible) or positive") }
+        if let speed, !(speed >= 0 && speed.isFinite) {
+            throw ValidationError("--speed must be 0 (as fast as possible) or positive")
+        }
     }
 
-    func options(demo playlist: DemoPlaylist? = nil) -> DashboardOptions {
-        DashboardOptions(theme: Theme.Name(rawValue: theme.lowercased()) ?? .dark, speed: speed == 0 ? nil : speed,
-                         demo: demo ? playlist : nil)
+    /// Traces last a fraction of a second: unless told, play one in about 20 s so a person can
+    /// watch the counters move.
+    static let watchableSeconds = 20.0
+
+    func options(traceDurationNanoseconds: UInt64? = nil, demo playlist: DemoPlaylist? = nil) -> DashboardOptions {
+        let auto = traceDurationNanoseconds.map { max(Double($0) / 1e9 / Self.watchableSeconds, 0.0001) } ?? 1
+        let chosen = speed ?? auto
+        return DashboardOptions(theme: Theme.Name(rawValue: theme.lowercased()) ?? .dark,
+                                speed: chosen == 0 ? nil : chosen, demo: demo ? playlist : nil)
     }
 }

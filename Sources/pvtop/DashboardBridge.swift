@@ -10,7 +10,7 @@ extension Pvtop.Replay {
     func runDashboardOrExplain(_ replay: PVReplay.Replay) throws {
         guard dashboardHasTerminal() else { throw ExitCode(2) }
         // The header and the ±5% seek keys need the length: one quick pass over the file.
-        _ = try? replay.scanDuration()
+        let duration = try? replay.scanDuration()
         let configuration = replay.configuration
         let parameters = replay.parameters
         let strict = self.strict
@@ -20,7 +20,7 @@ extension Pvtop.Replay {
             _ = try? r.scanDuration()
             return r
         }
-        let status = try runDashboard(replay: replay, options: dashboard.options(demo: playlist))
+        let status = try runDashboard(replay: replay, options: dashboard.options(traceDurationNanoseconds: duration, demo: playlist))
         if status != 0 { throw ExitCode(status) }
     }
 }
