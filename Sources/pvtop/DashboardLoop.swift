@@ -44,7 +44,10 @@ final class DashboardLoop {
         lastSnapshotAt = clock.now
         snapshot = replay.snapshot()
         _ = state.observe(snapshot)
-        if director != nil { state.setSpeed(DemoDirector.speed(forDurationNanoseconds: snapshot.trace.durationNanoseconds)) }
+        if director != nil {
+            state.setSpeed(DemoDirector.speed(forDurationNanoseconds: snapshot.trace.durationNanoseconds))
+            state.demoRunning = true
+        }
     }
 
     /// Runs until quit or a terminating signal; returns the exit status (0, or 128 + signal).
@@ -83,7 +86,7 @@ final class DashboardLoop {
             if director != nil && input != .resize {
                 // Any key takes over from the demo (and still does what it says).
                 director = nil
-                state.say("demo stopped: you have the keys")
+                state.demoRunning = false
             }
             for command in state.apply(input) {
                 if command == .quit { return 0 }

@@ -117,6 +117,20 @@ import Testing
             """)
     }
 
+    @Test func engineColumnDrawsTheSlowdownTrendWhenRowsAreSpare() {
+        let column = EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme,
+                                  history: [1.0, 1.02, 1.04])
+        #expect(render(column, 34, 12).line(2) == "│trend ▁▅█                       │")
+        #expect(!render(column, 34, 8).text.contains("trend"))   // no spare rows: breakdown first
+    }
+
+    @Test func headerSaysWhenTheDemoRuns() {
+        var s = Fixtures.state()
+        s.demoRunning = true
+        let b = render(HeaderBar(snapshot: Fixtures.snapshot(engines: [Fixtures.native()]), state: s, theme: theme), 120, 1)
+        #expect(b.text.contains("demo: any key takes over"))
+    }
+
     @Test func narrowEngineColumnMovesTheSlowdownInside() {
         let b = render(EngineColumn(engine: Fixtures.xen(), previous: nil, basis: RateBasis(seconds: 0), index: 1, theme: theme), 16, 8)
         #expect(b.line(0) == "┌ xen-pv ──────┐")
