@@ -168,6 +168,20 @@ import Testing
         #expect(LatencyPanel.label(9, subdivisions: 0) == "[512, 1K)")
     }
 
+    @Test func latencyPanelSplitsPowersOfTwoOnlyWhenThatShowsMore() {
+        // One value per engine: log2 rows are enough, however many rows are free.
+        let single = render(LatencyPanel(engines: [Fixtures.native(latencies: [.ipi: [600]]),
+                                                   Fixtures.xen(latencies: [.ipi: [2400]])], eventClass: .ipi, theme: theme), 70, 20)
+        #expect(single.text.contains("[512, 1K)"))
+        #expect(single.text.contains("[2K, 4K)"))
+        #expect(!single.text.contains("÷"))
+        // Values that share a power of two but not a half of it: halves.
+        let spread = render(LatencyPanel(engines: [Fixtures.native(latencies: [.ipi: [520, 900]])], eventClass: .ipi, theme: theme), 70, 20)
+        #expect(spread.text.contains("[512, 768)"))
+        #expect(spread.text.contains("[768, 1K)"))
+        #expect(spread.text.contains("÷2"))
+    }
+
     @Test func latencyPanelSaysWhenTheClassHasNoSamples() {
         let b = render(LatencyPanel(engines: [Fixtures.native()], eventClass: .fork, theme: theme), 70, 6)
         #expect(b.text.contains("no fork events yet"))
