@@ -156,6 +156,7 @@ extension EventClass {
         case .exit: return 11
         case .memoryMap: return 12
         case .msr: return 13
+        case .micro: return 14
         }
     }
 }

@@ -14,6 +14,8 @@ public enum EventClass: String, Sendable, CaseIterable, Codable {
     case exit
     case memoryMap = "mm_syscall"
     case msr
+    /// Synthetic op probes (`pvtop-op` markers in `pvtop synth nanobench-*` traces).
+    case micro
 
     public var label: String { rawValue }
 

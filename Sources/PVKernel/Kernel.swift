@@ -262,6 +262,34 @@ public struct Kernel {
         }
     }
 
+    /// Synthetic micro traces carry ops directly, one latency sample per marker:
+    /// `tracing_mark_write: pvtop-op [class=page_fault] exception_entry read_cr2 set_pte×1 iret`
+    /// (an op may carry `×N` or `*N`). Returns false when the text is not such a marker.
+    /// Only `pvtop synth` writes these; the replay resolves the marker's text and calls this.
+    @discardableResult
+    public mutating func expandMarker(_ text: String, event: KernelEvent, into out: inout Expansion) -> Bool {
+        out.removeAll()
+        var words = text.split(separator: " ")
+        guard words.first == "pvtop-op" else { return false }
+        words.removeFirst()
+        var eventClass = EventClass.micro
+        if let first = words.first, first.hasPrefix("class=") {
+            guard let c = EventClass(rawValue: String(first.dropFirst(6))) else { return false }
+            eventClass = c
+            words.removeFirst()
+        }
+        var calls: [PVCall] = []
+        for word in words {
+            let parts = word.split(whereSeparator: { $0 == "×" || $0 == "*" })
+            guard let op = PVOp.byName[String(parts[0])] else { return false }
+            let count = parts.count > 1 ? UInt32(parts[1]) ?? 1 : 1
+            calls.append(PVCall(op, count: count))
+        }
+        let context = CallContext(cpu: Int(event.cpu), inInterrupt: event.context == .hardirq)
+        out.segment(eventClass, context) { for c in calls { $0.add(c) } }
+        return true
+    }
+
     /// End of input: close what is still open.
     public mutating func finish(into out: inout Expansion) {
         out.removeAll()

@@ -90,6 +90,9 @@ public enum PVOp: UInt8, Sendable, CaseIterable, Comparable {
     public var name: String { "\(self)" }
 
     public static func < (a: PVOp, b: PVOp) -> Bool { a.rawValue < b.rawValue }
+
+    /// Ops by their Linux name (`write_cr3`).
+    public static let byName: [String: PVOp] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
 }
 
 /// One call of a pv op as the kernel model makes it.

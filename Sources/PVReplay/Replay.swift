@@ -179,7 +179,11 @@ public final class Replay: ReplayControl {
         if let cpu = filter.cpu, Int(event.cpu) != cpu { return }
         if let pid = matchedPid, event.pid != pid { return }
         if let comm = matchedComm, event.commID != comm { return }
-        kernel.expand(event, into: &expansion)
+        if case let .marker(textID) = event.kind {
+            kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
+        } else {
+            kernel.expand(event, into: &expansion)
+        }
         if let only = filter.eventClass {
             expansion.segments.removeAll { $0.eventClass != only }
         }

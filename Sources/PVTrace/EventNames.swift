@@ -99,7 +99,8 @@ struct EventNameTable {
     private var slotHashes = [UInt64](repeating: 0, count: 256)
     private var slotEntries = [Int32](repeating: 0, count: 256)
 
-    /// A hash of the name bytes and the print style (0 `name:`, 1 `name(`, 2 `name ->`).
+    /// A hash of the name bytes and the print style (0 `name:`, 1 `name(`, 2 `name ->`,
+    /// 3 `<stack trace>`).
     /// Names of 8 bytes or more are hashed from their first and last 8 bytes (two loads instead
     /// of a byte loop); equality is always confirmed with memcmp.
     @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int, style: UInt8) -> UInt64 {

@@ -11,6 +11,20 @@ import Darwin
 ///
 /// Lines are parsed in place in one fixed buffer, so memory does not grow with the trace;
 /// strings are built only for a new task name, a new event name, a marker or a warning.
+///
+/// ```swift
+/// let reader = try FtraceTextReader(path: "compile.trace.xz")   // or `-` for stdin
+/// while let record = try reader.next() {
+///     switch record {
+///     case .event(let e): …                 // reader.strings[e.commID] is the task name
+///     case .lost(let cpu, let count, _): …  // cpu == TraceRecord.unknownCPU: header gap
+///     }
+/// }
+/// reader.header.cpuCount; reader.diagnostics.firstWarnings
+/// ```
+/// A `.lost` record for the header's `entries-in-buffer < entries-written` gap comes before
+/// the first event. Malformed lines are skipped with a warning (`strict`: thrown); input with
+/// no usable event throws `TraceError`.
 public final class FtraceTextReader: TraceSource {
     public let name: String
     public let strict: Bool
@@ -200,7 +214,9 @@ public final class FtraceTextReader: TraceSource {
     private func checkUsableAtEnd() throws {
         guard eventCount == 0 else { return }
         if lineNumber == 0 { throw TraceError(file: name, line: 0, message: "empty trace (no lines)") }
-        if !sawHeader && !sawTraceCmdPreamble && linesBeforeFirstEvent > 0 {
+        // A header with no events is an empty recording; anything else without one event
+        // (prose, blank lines, one endless binary line) is not a trace.
+        if !sawHeader && !sawTraceCmdPreamble {
             throw TraceError(file: name, line: 0, message: "no ftrace event lines found (not an ftrace text trace?)")
         }
     }
@@ -213,6 +229,7 @@ public final class FtraceTextReader: TraceSource {
         if k >= b.count { return nil }
         let c = b[k]
         if c == 0x23 { return try parseComment(b, from: k) }  // '#'
+        if c == 0x3d && b[k + 1] == 0x3e { return nil }  // ` => frame` of a `<stack trace>` event
         if eventCount == 0 { try checkNotBinary(b) }
         if c == 0x43 && b.hasPrefix("CPU", at: k) {  // 'C'
             if let record = try parseCPULine(b, from: k) { return record }
@@ -349,7 +366,8 @@ public final class FtraceTextReader: TraceSource {
         var open = k0
         var cpuValue = -1
         var close = 0
-        while let o = b.find("[", from: open + 1) {
+        while open + 1 < b.count, let hit = memchr(b.base + open + 1, 0x5b, b.count - open - 1) {
+            let o = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - b.base
             var q = o + 1
             if b[o - 1] == 0x20, let v = b.decimal(&q), b[q] == 0x5d, b[q + 1] == 0x20 {
                 guard v <= UInt64(Self.maxCPU) else {
@@ -424,12 +442,20 @@ public final class FtraceTextReader: TraceSource {
 
         // Event name: `name: fields`, or syscalls' `sys_mmap(args)` / `sys_mmap -> ret`.
         let nameStart = k
-        while k < b.count, b[k] != 0x3a && b[k] != 0x28 && b[k] != 0x20 { k += 1 }
+        var style: UInt8 = 0
+        if b[k] == 0x3c, let close = b.find(">", from: k) {
+            // `<stack trace>` / `<user stack trace>`: the stacktrace option's event, whose
+            // frames follow on ` => func+0x…/0x…` lines.
+            k = close + 1
+            style = 3
+        } else {
+            while k < b.count, b[k] != 0x3a && b[k] != 0x28 && b[k] != 0x20 { k += 1 }
+        }
         let nameLength = k - nameStart
         guard nameLength > 0 else { try malformed(b, "no event name"); return nil }
-        var style: UInt8 = 0
         var body = k + 1
         switch b[k] {
+        case _ where style == 3: break
         case 0x3a: break
         case 0x28 where b.hasPrefix("sys_", at: nameStart): style = 1
         case 0x20 where b.hasPrefix("sys_", at: nameStart) && b.hasPrefix(" -> ", at: k):
@@ -454,8 +480,11 @@ public final class FtraceTextReader: TraceSource {
         try warn("malformed line (\(why)): \(excerpt(b))")
     }
 
+    /// The start of a line for a message, control bytes shown as `?` (never echo them to a terminal).
     private func excerpt(_ b: LineBytes) -> String {
-        let text = b.string(0..<min(b.count, 120)).trimmingLeadingSpaces()
+        var bytes = Array(UnsafeBufferPointer(start: b.base, count: min(b.count, 120)))
+        for i in bytes.indices where bytes[i] < 0x20 || bytes[i] == 0x7f { bytes[i] = 0x3f }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingLeadingSpaces()
         return b.count > 120 ? text + "…" : text
     }
 

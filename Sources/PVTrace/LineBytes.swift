@@ -44,9 +44,9 @@ struct LineBytes {
     }
 
     /// First index of `s` at or after `from`, or nil.
-    func find(_ s: StaticString, from: Int = 0, to limit: Int? = nil) -> Int? {
+    func find(_ s: StaticString, from: Int = 0) -> Int? {
         let n = s.utf8CodeUnitCount
-        let end = min(limit ?? count, count)
+        let end = count
         guard n > 0 else { return from }
         let first = Int32(s.utf8Start[0])
         var i = max(from, 0)
@@ -92,13 +92,17 @@ struct LineBytes {
     func decimal(_ k: inout Int) -> UInt64? {
         let start = k
         var v: UInt64 = 0
-        var end = k
-        while end < count, Self.isDigit(base[end]) { end += 1 }
-        if end - start <= 19 {  // 19 digits always fit in UInt64: no overflow checks needed
-            guard end > start else { return nil }
-            while k < end { v = v &* 10 &+ UInt64(base[k] &- 0x30); k += 1 }
-            return v
+        // One pass with wrapping arithmetic; 19 digits always fit in UInt64, so only longer
+        // runs (rare: garbage or a padded number) are redone with overflow checks.
+        while k < count {
+            let d = base[k] &- 0x30
+            if d >= 10 { break }
+            v = v &* 10 &+ UInt64(d)
+            k += 1
         }
+        if k - start <= 19 { return k > start ? v : nil }
+        k = start
+        v = 0
         while k < count, Self.isDigit(base[k]) {
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(UInt64(base[k] &- 0x30))

@@ -13,6 +13,7 @@ public struct TraceInspection: Sendable {
     public var lostByCPU: [UInt16: UInt64] = [:]
     public var tlbFlushByReason: [UInt64] = Array(repeating: 0, count: KernelEvent.TLBFlushReason.allCases.count)
     public var msrWrites: [UInt32: UInt64] = [:]
+    /// The first 50 trace_marker texts.
     public var markers: [String] = []
     public var diagnostics: TraceDiagnostics
     public var linesRead: UInt64 { diagnostics.linesRead }
@@ -26,6 +27,10 @@ public struct TraceInspection: Sendable {
         var counts: [[UInt64]] = Array(repeating: [], count: KindLabel.count)
         var msr: [UInt32: UInt64] = [:]
         var markerIDs: [UInt32] = []
+        // `.other` events by interned name id -> row of per-CPU counts.
+        var otherRows: [UInt32: Int] = [:]
+        var otherNames: [UInt32] = []
+        var otherCounts: [[UInt64]] = []
         while let record = try source.next() {
             switch record {
             case .lost(let cpu, let count, _):
@@ -45,9 +50,21 @@ public struct TraceInspection: Sendable {
                     counts[label][cpu] += 1
                 }
                 switch e.kind {
+                case .other(let nameID):
+                    if let index = otherRows[nameID] {
+                        if cpu >= otherCounts[index].count {
+                            otherCounts[index] += Array(repeating: 0, count: cpu + 1 - otherCounts[index].count)
+                        }
+                        otherCounts[index][cpu] += 1
+                    } else {
+                        otherRows[nameID] = otherCounts.count
+                        otherNames.append(nameID)
+                        otherCounts.append(Array(repeating: 0, count: cpu + 1))
+                        otherCounts[otherCounts.count - 1][cpu] = 1
+                    }
                 case .tlbFlush(let reason, _): tlbFlushByReason[Int(reason.rawValue)] += 1
                 case .msrWrite(let m, _): msr[m, default: 0] += 1
-                case .marker(let id): markerIDs.append(id)
+                case .marker(let id): if markerIDs.count < 50 { markerIDs.append(id) }
                 default: break
                 }
             }
@@ -55,17 +72,16 @@ public struct TraceInspection: Sendable {
         header = source.header
         diagnostics = source.diagnostics
         msrWrites = msr
-        markers = markerIDs.prefix(50).map { source.strings[$0] }
+        markers = markerIDs.map { source.strings[$0] }
         let cpus = max(header.cpuCount, eventsByCPU.count)
         if eventsByCPU.count < cpus { eventsByCPU += Array(repeating: 0, count: cpus - eventsByCPU.count) }
         for (i, perCPU) in counts.enumerated() where !perCPU.isEmpty {
             countsByEvent[KindLabel.names[i]] = perCPU + Array(repeating: 0, count: cpus - perCPU.count)
         }
-        // Events the model does not use: the reader counted them by name (per CPU not kept).
-        for (name, n) in diagnostics.otherEvents {
-            var row = Array(repeating: UInt64(0), count: cpus + 1)
-            row[cpus] = n
-            countsByEvent[name] = row
+        for (row, nameID) in otherNames.enumerated() {
+            let perCPU = otherCounts[row]
+            countsByEvent[source.strings[nameID], default: Array(repeating: 0, count: cpus)] =
+                perCPU + Array(repeating: 0, count: cpus - perCPU.count)
         }
     }
 
@@ -108,9 +124,7 @@ public struct TraceInspection: Sendable {
         for r in sorted {
             var row = [other.contains(r.name) ? r.name + " *" : r.name, "\(r.total)",
                        Self.percent(r.total, of: events), Self.count(rate(r.total))]
-            for c in 0..<cpus {
-                row.append(other.contains(r.name) ? "" : (c < r.counts.count ? "\(r.counts[c])" : "0"))
-            }
+            for c in 0..<cpus { row.append(c < r.counts.count ? "\(r.counts[c])" : "0") }
             rows.append(row)
         }
         var total = ["total", "\(events)", "100.0", Self.count(rate(events))]

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PVDashboard
 import PVKernel
@@ -41,4 +42,26 @@ func dashboardHasTerminal() -> Bool {
         return false
     }
     return true
+}
+
+/// The dashboard flags of every command that opens it (`replay`, `live`).
+struct DashboardFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("Colours: dark, light, high-contrast (projectors), mono.", valueName: "theme"))
+    var theme: String = "dark"
+    @Option(help: ArgumentHelp("Initial playback speed in trace seconds per wall second; 0 = as fast as possible.", valueName: "x"))
+    var speed: Double = 1
+    @Flag(help: "Talk mode: loop over the bundled traces and walk through the views; any key takes over.")
+    var demo = false
+
+    func validate() throws {
+        guard Theme.Name(rawValue: theme.lowercased()) != nil else {
+            throw ValidationError("unknown theme \"\(theme)\"; choose from \(Theme.Name.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 (as fast as possible) or positive") }
+    }
+
+    func options(demo playlist: DemoPlaylist? = nil) -> DashboardOptions {
+        DashboardOptions(theme: Theme.Name(rawValue: theme.lowercased()) ?? .dark, speed: speed == 0 ? nil : speed,
+                         demo: demo ? playlist : nil)
+    }
 }

@@ -19,20 +19,10 @@ extension Pvtop {
 
         @OptionGroup var engines: EngineOptions
 
+        @OptionGroup var output: HeadlessOutput
+
         @Flag(name: .long, help: "No dashboard: print a summary (and write --csv / --json / --hgrm).")
         var headless = false
-
-        @Option(name: .long, help: ArgumentHelp("Write one CSV row per interval and engine to FILE (- = stdout).", valueName: "file|-"))
-        var csv: String?
-
-        @Option(name: .long, help: ArgumentHelp("CSV interval in trace time (100ms, 1s, …).", valueName: "duration"))
-        var interval: String = "100ms"
-
-        @Option(name: .long, help: ArgumentHelp("Write the summary as JSON to FILE.", valueName: "file"))
-        var json: String?
-
-        @Option(name: .long, help: ArgumentHelp("Write HdrHistogram .hgrm percentile files (engine × event class) into DIR.", valueName: "dir"))
-        var hgrm: String?
 
         @Flag(name: .long, help: "Treat every input warning as an error (exit 2).")
         var strict = false
@@ -43,14 +33,7 @@ extension Pvtop {
         @Option(name: .customLong("process"), help: ArgumentHelp("Only replay events of this task name or pid.", valueName: "comm|pid"))
         var filterProcess: String?
 
-        @Option(name: .long, help: ArgumentHelp("Dashboard colours: dark, light, high-contrast, mono.", valueName: "theme"))
-        var theme: String = "dark"
-
-        @Flag(name: .long, help: "Talk mode: loop over the bundled traces and walk through the views (any key takes over).")
-        var demo = false
-
-        @Option(name: .long, help: ArgumentHelp("Initial replay speed for the dashboard (trace seconds per wall second; 0 = as fast as possible).", valueName: "x"))
-        var speed: Double = 1
+        @OptionGroup var dashboard: DashboardFlags
 
         func run() throws { try reportingUserErrors { try runChecked() } }
 
@@ -64,42 +47,11 @@ extension Pvtop {
                                              parameters: parameters) {
                 try FtraceTextReader(path: path, strict: strict)
             }
-            if headless || csv != nil || json != nil || hgrm != nil {
-                try runHeadless(replay)
+            if headless || output.isRequested {
+                try output.run(replay)
             } else {
                 try runDashboardOrExplain(replay)
             }
-        }
-
-        private func runHeadless(_ replay: PVReplay.Replay) throws {
-            installStopSignalHandlers()
-            let intervalNs = try parseDuration(interval)
-            let csvFile = try csv.map { try OutputFile(path: $0) }
-            let final = try Headless.run(replay, intervalNanoseconds: intervalNs,
-                                         emit: csvFile.map { file in { try file.write($0) } },
-                                         shouldStop: { stopRequested })
-            try csvFile?.close()
-            if let json {
-                let file = try OutputFile(path: json)
-                try file.write(Summary.json(final))
-                try file.close()
-            }
-            if let hgrm {
-                try FileManager.default.createDirectory(atPath: hgrm, withIntermediateDirectories: true)
-                for (name, text) in Summary.hgrmFiles(final) {
-                    let file = try OutputFile(path: hgrm + "/" + name)
-                    try file.write(text)
-                    try file.close()
-                }
-            }
-            // The summary goes to stdout unless the CSV does.
-            if csv != "-" {
-                let out = try OutputFile(path: "-")
-                try out.write(Summary.text(final))
-                try out.flush()
-            }
-            let sig = pendingStopSignal.load(ordering: .relaxed)
-            if sig != 0 { throw ExitCode(128 + sig) }
         }
     }
 }

@@ -171,6 +171,7 @@ struct PreviewEngine {
         case .exit: return 30_000
         case .memoryMap: return 1_500
         case .msr: return 80
+        case .micro: return 50
         }
     }
 

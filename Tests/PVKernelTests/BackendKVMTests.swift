@@ -68,6 +68,20 @@ import Testing
         #expect(off.count("VMCALL SEND_IPI") == 0)
     }
 
+    @Test func singleTargetIPIStaysAnICRWriteEvenWithPVIPI() throws {
+        // kvm_setup_pv_ipi replaces only send_IPI_mask*: apic->send_IPI is native x2APIC.
+        var on = try Self.rig()
+        on.call(.send_ipi, arg: 1)
+        #expect(on.count("MSR_WRITE") == 1)
+        #expect(on.count("VMCALL SEND_IPI") == 0)
+    }
+
+    @Test func vtx2006GuestsHaveNoPVFeatures() throws {
+        let rig = try BackendRig(.kvm, profile: "vtx-2006")
+        let settings = Dictionary(uniqueKeysWithValues: rig.backend.descriptor.settings.map { ($0.key, $0.value) })
+        #expect(KVMFeature.allCases.allSatisfy { settings[$0.rawValue] == "off" })
+    }
+
     @Test func pvIPIUsesOneHypercallPer128APICIDWindow() throws {
         var big = try BackendRig(.kvm, options: BackendOptions(cpuCount: 300))
         big.call(.send_ipi, arg: 250)
@@ -93,6 +107,26 @@ import Testing
         var dedicated = try Self.rig(overcommit: 0)
         dedicated.call(.flushTLBMulti(targets: 4, pages: 0))
         #expect(dedicated.count("VMCALL SEND_IPI") == 1)
+    }
+
+    @Test func pvTLBFlushReceiversOfSkippedTargetsNeverRun() throws {
+        var rig = try Self.rig(overcommit: 1)
+        rig.call(.flushTLBMulti(targets: 2, pages: 0))
+        func receiver(_ r: inout BackendRig, cpu: Int) -> Double {
+            r.cost { r in
+                for op in [PVOp.interrupt_entry, .flush_tlb_user, .apic_eoi, .iret] {
+                    r.call(op, arg: 1, cpu: cpu, inInterrupt: true, cause: .tlbShootdown)
+                }
+            }
+        }
+        #expect(receiver(&rig, cpu: 1) == 0)
+        #expect(receiver(&rig, cpu: 2) == 0)
+        // A third handler answers an IPI that was really sent.
+        #expect(receiver(&rig, cpu: 3) > 0)
+        // Without pv TLB flush every target is IPIed and every handler runs.
+        var off = try Self.rig(without: .pv_tlb_flush, overcommit: 1)
+        off.call(.flushTLBMulti(targets: 2, pages: 0))
+        #expect(receiver(&off, cpu: 1) > 0)
     }
 
     @Test func stealTimeOffDisablesPVTLBFlushAndPreemptionChecks() throws {
@@ -137,6 +171,11 @@ import Testing
         #expect(old.count("IO_INSTRUCTION") == 1)
     }
 
+    @Test func defaultFeaturesFollowTheProfileEra() throws {
+        #expect(KVMBackend.defaultFeatures(for: try CostProfile.load("vtx-2006")).isEmpty)
+        #expect(KVMBackend.defaultFeatures(for: try CostProfile.load("modern-2020")) == Set(KVMFeature.allCases))
+    }
+
     @Test func descriptorShowsEPTAndFeatureSettings() throws {
         let rig = try Self.rig(without: .pv_eoi, ept: false)
         let settings = Dictionary(uniqueKeysWithValues: rig.backend.descriptor.settings.map { ($0.key, $0.value) })
@@ -159,6 +198,21 @@ import Testing
         }
         #expect(Self.within10(fault, 11242), "pgfault \(fault)")
         #expect(rig.count("EXCEPTION_NMI") == 1)
+    }
+
+    @Test func kvmOnVTx2006AFaultThatMapsItsPageAlsoPaysTheTracedPTEWrite() throws {
+        // The kernel's anonymous fault writes the new PTE (set_pte_at): under 2006 shadow
+        // paging that write is a traced page-table write of its own, on top of the fault.
+        var rig = try BackendRig(.kvm, profile: "vtx-2006")
+        let fault = rig.cost { r in
+            r.call(.exception_entry); r.call(.read_cr2); r.call(.set_pte); r.call(.iret)
+        }
+        #expect(Self.within10(fault, 11242 + 12733), "pgfault + ptemod \(fault)")
+        #expect(rig.count("EXCEPTION_NMI") == 2)
+        // With EPT the same path does not exit at all.
+        var ept = try BackendRig(.kvm, profile: "vtx-2006", options: BackendOptions(cpuCount: 1, ept: true))
+        ept.call(.exception_entry); ept.call(.read_cr2); ept.call(.set_pte); ept.call(.iret)
+        #expect(ept.totalTransitions == 0)
     }
 
     @Test func kvmOnVTx2006PricesAPTEWriteLikeAdamsAndAgesen() throws {

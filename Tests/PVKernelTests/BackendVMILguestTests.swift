@@ -43,6 +43,18 @@ import Testing
         #expect(rig.count("SetCR3") == 1)
     }
 
+    @Test func vmiDirectPTEWritesGoThroughThePTEUpdateHookExceptInTeardown() throws {
+        var rig = try BackendRig(.vmi, profile: "vtx-2006")
+        rig.call(.pte_direct_write, count: 2)
+        #expect(rig.count("UpdatePxE") == 2)
+        rig.call(.exit_mmap)
+        rig.call(.pte_direct_write, count: 5)
+        #expect(rig.count("UpdatePxE") == 2)
+        rig.call(.pgd_free)
+        rig.call(.pte_direct_write)
+        #expect(rig.count("UpdatePxE") == 3)
+    }
+
     @Test func vmiIrqOpsAreRomCallsNotExits() throws {
         var rig = try BackendRig(.vmi, profile: "vtx-2006")
         let cost = rig.cost { $0.call(.irq_disable); $0.call(.irq_enable) }
@@ -89,6 +101,16 @@ import Testing
         #expect(rig.count("LHCALL_FLUSH_ASYNC") == 1)
         #expect(rig.flushes("context-switch") == 1)
         #expect(rig.count("LHCALL_SET_STACK") == 1, "after the switch ended, load_sp0 is synchronous")
+    }
+
+    @Test func lguestTeardownWritesSkipThePTEUpdateHook() throws {
+        var rig = try BackendRig(.lguest, profile: "vtx-2006")
+        rig.call(.exit_mmap)
+        rig.call(.pte_direct_write, count: 100)
+        #expect(rig.totalTransitions == 0)
+        rig.call(.pgd_free)
+        rig.call(.pte_direct_write)
+        #expect(rig.count("LHCALL_SET_PTE") == 1)
     }
 
     @Test func lguestIrqOpsAreSharedMemoryAndHaltIsAHypercall() throws {

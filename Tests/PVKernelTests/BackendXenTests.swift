@@ -164,6 +164,19 @@ import Testing
         #expect(rig.count("event_channel_op") == 3)
     }
 
+    @Test func xenPVTLBFlushesJoinTheLazyMMUBatch() throws {
+        var rig = try BackendRig(.xenPV)
+        rig.call(.lazy_mmu_enter)
+        rig.call(.pte_direct_write, count: 2)
+        rig.call(.flush_tlb_one_user, count: 2)
+        rig.call(.flushTLBMulti(targets: 2, pages: 0))
+        #expect(rig.count("mmuext_op") == 0)
+        #expect(rig.xen.queuedEntries(cpu: 0).count == 3)
+        rig.call(.lazy_mmu_leave)
+        #expect(rig.count("multicall") == 1)
+        #expect(rig.ledger.batchSizes[3] == 1)
+    }
+
     @Test func xenPVPinnedTableWritesTrapUntilExitMmapUnpins() throws {
         var rig = try BackendRig(.xenPV)
         rig.call(.pte_direct_write, count: 4)

@@ -196,6 +196,23 @@ import Testing
         #expect(again.strings[ids[2]] == "renamed")
     }
 
+    @Test func stackTraceEventsAndTheirFramesAreNotWarnings() throws {
+        // options/stacktrace output; `CPU 0/KVM` is how QEMU names its vCPU threads.
+        let r = reader("""
+                   CPU 0/KVM-3001    [001] d..1.   100.000001: tlb_flush: pages:1 reason:local MM shootdown (3)
+                   CPU 0/KVM-3001    [001] d..1.   100.000002: <stack trace>
+             => flush_tlb_mm_range+0x151/0x1a0
+             => ptep_clear_flush+0x4c/0x60
+                   CPU 0/KVM-3001    [001] d..1.   100.000003: <user stack trace>
+             =>  <00007f0e1a2b3c4d>
+
+            """, strict: true)
+        let e = try events(r)
+        #expect(e.count == 3)
+        #expect(r.strings[e[0].commID] == "CPU 0/KVM")
+        #expect(r.diagnostics.otherEvents == ["<stack trace>": 1, "<user stack trace>": 1])
+    }
+
     @Test func withoutTGIDColumnTheTGIDIsMinusOne() throws {
         let r = reader("""
             # tracer: nop
@@ -297,6 +314,20 @@ import Testing
         #expect(r.header.cpuCount == 2)
     }
 
+    @Test func traceCmdPluginCommsWithColons() throws {
+        let r = reader("""
+                      <idle>-0     [001] d..2.  1419.584399: sched_switch:         swapper/1:0 [120] R ==> kworker/1:1:41 [120]
+                 kworker/1:1-41    [001] d..2.  1419.584402: sched_switch:         kworker/1:1:41 [120] I ==> swapper/1:0 [120]
+                 kworker/1:1-41    [001] d..2.  1419.584403: sched_wakeup_new:     true:2088 [120] success=1 CPU:000
+
+            """, strict: true)
+        #expect(try events(r).map(\.kind) == [
+            .schedSwitch(prevPid: 0, prevState: UInt8(ascii: "R"), nextPid: 41),
+            .schedSwitch(prevPid: 41, prevState: UInt8(ascii: "I"), nextPid: 0),
+            .schedWakeup(pid: 2088, targetCPU: 0, isNew: true),
+        ])
+    }
+
     @Test func provenanceHeaderLines() throws {
         let r = reader("""
             # tracer: nop
@@ -344,6 +375,12 @@ import Testing
         }
     }
 
+    @Test func controlBytesAreNotEchoedInWarnings() throws {
+        let r = reader(Self.good + "  a-1 [000] .....  1.0\u{1b}[2J\u{07}: sys_exit: NR 0 = 0\n")
+        _ = try records(r)
+        #expect(r.diagnostics.firstWarnings.first?.message == "malformed line (bad timestamp): a-1 [000] .....  1.0?[2J?: sys_exit: NR 0 = 0")
+    }
+
     @Test func warningsAreCappedButCounted() throws {
         let text = Self.good + String(repeating: "  x-1 [000] .....  1.0: sys_exit: NR\n", count: 50)
         let r = reader(text)
@@ -377,6 +414,12 @@ import Testing
             #expect(e.message.contains("first 1000 lines"))
         }
         #expect(throws: TraceError.self) { _ = try records(reader("hello\nworld\n")) }
+    }
+
+    @Test func oneEndlessLineOrBlankLinesAreErrors() throws {
+        let endless = String(repeating: "abc", count: 400)
+        #expect(throws: TraceError.self) { _ = try records(reader(endless, bufferBytes: 256)) }
+        #expect(throws: TraceError.self) { _ = try records(reader("\n\n   \n")) }
     }
 
     @Test func headerOnlyTraceIsEmptyNotAnError() throws {
@@ -497,5 +540,38 @@ import Testing
         #expect(counts["marker"] == 2)
         #expect(r.diagnostics.warningCount == 0)
         #expect(r.diagnostics.linesRead == 18564)
+    }
+}
+
+@Suite struct MixedEventsFixtureTests {
+    /// Fixtures/mixed-events.trace.xz: the first 40 lines of each of 43 event types from a real
+    /// recording on the 6.18 guest (pvtop-reader instance, record-tgid, 50 tracepoints), in
+    /// their original order; the header's entries line was set to the excerpt's 1647 lines.
+    static let path = Fixture.directory.appendingPathComponent("mixed-events.trace.xz").path
+
+    @Test func everyLineOfARealMixedRecordingParsesStrictly() throws {
+        let r = try FtraceTextReader(path: Self.path, strict: true)
+        let e = try events(r)
+        #expect(e.count == 1647)
+        #expect(r.diagnostics.warningCount == 0)
+        #expect(r.header.entriesWritten == 1647 && r.header.cpuCount == 2)
+        // Counts from grep on the uncompressed excerpt.
+        #expect(r.diagnostics.otherEvents == [
+            "mm_page_alloc": 40, "mm_page_free": 40, "mm_page_free_batched": 40, "exit_mmap": 40,
+            "hrtimer_cancel": 40, "hrtimer_expire_entry": 40, "hrtimer_expire_exit": 40, "hrtimer_start": 40,
+            "sched_migrate_task": 40, "sched_process_free": 40, "sched_waking": 40, "softirq_raise": 40,
+            "task_newtask": 40, "vm_unmapped_area": 40, "x86_fpu_regs_activated": 40,
+            "x86_fpu_regs_deactivated": 40, "sys_enter_execve": 40, "sys_enter_clone": 40,
+            "sys_enter_clone3": 40, "sys_exit_mmap": 20, "sys_exit_mprotect": 20, "sys_exit_brk": 20,
+            "sys_exit_munmap": 20,
+        ])
+        func count(_ match: (KernelEvent.Kind) -> Bool) -> Int { e.filter { match($0.kind) }.count }
+        #expect(count { if case .memorySyscall = $0 { true } else { false } } == 80)
+        #expect(count { if case .msrRead(0x3b, _) = $0 { true } else { false } } == 5)
+        #expect(count { if case .cpuIdle = $0 { true } else { false } } == 40)
+        #expect(e.filter { $0.pid == 0 }.allSatisfy { $0.tgid == 0 })
+        #expect(e.filter { $0.context == .hardirq }.count == 252)  // grep ' d.h\| dNh\| d.H\| dnh'
+        // A comm that fills the 16-byte column (15 chars, no leading space left).
+        #expect(e.contains { r.strings[$0.commID] == "oot.default-qos" && $0.pid == 1467 && $0.tgid == 1461 })
     }
 }

@@ -77,7 +77,8 @@ import Testing
         let exec = names(try SyntheticTrace(profile: .exec, iterations: 30).text())
         #expect(exec.filter { $0 == "sched_process_exec" }.count == 30)
         #expect(exec.filter { $0 == "sched_process_exit" }.count == 31)  // + the parent
-        #expect(exec.filter { $0 == "sys_enter_mmap" }.count == 90)
+        #expect(exec.filter { $0 == "sys_enter_mmap" }.count == 8 * 30)
+        #expect(exec.filter { $0 == "sys_enter_mprotect" }.count == 3 * 30)
     }
 
     @Test func idleTicksEveryCPUWithATSCDeadlineRearm() throws {

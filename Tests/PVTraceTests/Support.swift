@@ -1,25 +1,6 @@
 import Foundation
 @testable import PVTrace
 
-/// Bytes in memory, handed out at most `chunk` bytes per read (to split lines across reads).
-final class MemoryByteStream: ByteStream {
-    private let bytes: [UInt8]
-    private var offset = 0
-    private let chunk: Int
-    init(_ text: String, chunk: Int = .max) { bytes = Array(text.utf8); self.chunk = chunk }
-    init(bytes: [UInt8], chunk: Int = .max) { self.bytes = bytes; self.chunk = chunk }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(buffer.count, chunk, bytes.count - offset)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { src in
-            buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: n)
-        }
-        offset += n
-        return n
-    }
-    func close() {}
-}
-
 enum Fixture {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures")

@@ -82,8 +82,8 @@ public enum ModelCoverage {
             var line = op.qualifiedName.padding(toLength: 34, withPad: " ", startingAt: 0)
             for id in ids {
                 let r = BackendFactory.rules(id)[op]
-                var cell = r.map { "\($0.kind.rawValue) \($0.transition ?? "")" } ?? "UNMAPPED"
-                if id == .kvm, let s = KVMBackend.shadowRules[op] { cell += "/\(s.kind.rawValue)" }
+                var cell = r.map { "\($0.kind.rawValue) \($0.kind == .nop ? "" : $0.transition ?? "")" } ?? "UNMAPPED"
+                if id == .kvm, let s = KVMBackend.shadowRules[op] { cell = "\(cell.trimmingCharacters(in: .whitespaces)); shadow \(s.kind.rawValue)" }
                 line += String(cell.prefix(25)).padding(toLength: 26, withPad: " ", startingAt: 0)
             }
             lines.append(line)

@@ -6,7 +6,7 @@
 ///
 /// Sources (pvops.md §4.3): [KVM] arch/x86/kernel/kvm.c, [KVMCLK] kvmclock.c, KVM's
 /// arch/x86/kvm/vmx/vmx.c; cycles: Adams & Agesen ASPLOS'06 and costs.md A6.1.
-public struct KVMBackend: RuleTableBackend {
+public struct KVMBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.kvm
 
     private static let kvm = "kernel/kvm.c"
@@ -71,7 +71,7 @@ public struct KVMBackend: RuleTableBackend {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (no exit with EPT)", cost: "native.tlb_flush_cr3", source: eptNoExit),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle: guest-owned with EPT", cost: "native.tlb_flush_global", source: "kvm_cache_regs.h KVM_POSSIBLE_CR4_GUEST_BITS includes X86_CR4_PGE"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg (no exit with EPT)", cost: "native.invlpg", source: eptNoExit),
-        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time; IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
+        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_table (RCU free)", cost: "native.memory_op", source: "\(kvm) pv_ops.mmu.tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
@@ -81,7 +81,7 @@ public struct KVMBackend: RuleTableBackend {
         .release_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .release_pud: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .release_p4d: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
-        .set_pte: OpRule(.instruction, "store (EPT: no exit)", cost: "native.memory_op", source: "KVM_HC_MMU_OP not reported with two-dimensional paging (commit 2f333bcb)"),
+        .set_pte: OpRule(.instruction, "store (EPT: no exit)", cost: "native.memory_op", source: "native_set_pte; with EPT guest page tables are plain memory (KVM_HC_MMU_OP not even reported with TDP, commit 2f333bcb)"),
         .set_pmd: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .set_pud: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .set_p4d: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
@@ -108,7 +108,7 @@ public struct KVMBackend: RuleTableBackend {
         .exception_entry: OpRule(.instruction, "#PF handled in the guest (EPT: no exit)", cost: "native.exception_entry", source: "\(vmx): #PF not intercepted with EPT (except async PF)"),
         .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer"),
         .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write"),
-        .send_ipi: OpRule(.vmExit, "pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
+        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
         .set_next_event: OpRule(.vmExit, "wrmsr TSC_DEADLINE → MSR_WRITE (irqoff fastpath)", cost: "kvm.exit.MSR_WRITE_fastpath", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
         .pte_direct_write: OpRule(.instruction, "store / xchg (EPT: no exit)", cost: "native.memory_op", source: "native"),
     ]
@@ -157,7 +157,12 @@ public struct KVMBackend: RuleTableBackend {
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         ept = options.ept ?? profile.ept
-        features = options.kvmFeatures
+        // A guest of a profile's era enables only the features its KVM had (none in 2006).
+        features = options.kvmFeatures.intersection(KVMBackend.defaultFeatures(for: profile))
+        kvmclock = features.contains(.kvmclock); stealTime = features.contains(.steal_time)
+        pvTLBFlush = features.contains(.pv_tlb_flush); pvIPI = features.contains(.pv_ipi)
+        pvEOI = features.contains(.pv_eoi); pvSpinlocks = features.contains(.pv_spinlocks)
+        haltpoll = features.contains(.haltpoll)
         overcommit = options.overcommit
         cpuCount = max(options.cpuCount, 1)
         nopIODelay = try profile.cycles("kvm.nop_io_delay") != 0
@@ -165,10 +170,11 @@ public struct KVMBackend: RuleTableBackend {
         preemptionTimer = try profile.cycles("kvm.preemption_timer") != 0
         var table = Self.rules
         if !ept { for (op, r) in Self.shadowRules { table[op] = r } }
+        let enabled = features
         descriptor = BackendDescriptor(
             id: .kvm, displayName: "kvm (\(profile.name), \(ept ? "EPT" : "shadow"))",
             transitions: transitionNames(Self.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
-            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, options.kvmFeatures.contains($0) ? "on" : "off") })
+            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") })
         let native = try profile.cycles("native.exception_entry")
         priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
         // Shadow #PF: the exit comes on top of the guest's own exception delivery.
@@ -197,13 +203,38 @@ public struct KVMBackend: RuleTableBackend {
     private let localFlushTransition: TransitionID?
     private let localInvlpgTransition: TransitionID?
 
-    @inline(__always) private func on(_ f: KVMFeature) -> Bool { features.contains(f) }
+    /// The toggles, resolved once (a Set lookup per call would hash on the hot path).
+    private let kvmclock, stealTime, pvTLBFlush, pvIPI, pvEOI, pvSpinlocks, haltpoll: Bool
+
+    /// The pv features a guest of the profile's era would enable (use for `BackendOptions.kvmFeatures`
+    /// when the user chose none): all of them on a modern profile, none on `vtx-2006`.
+    public static func defaultFeatures(for profile: CostProfile) -> Set<KVMFeature> {
+        (profile.costs["kvm.pv_features_available"]?.value ?? 1) != 0 ? Set(KVMFeature.allCases) : []
+    }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
         for _ in 0..<call.count { performOne(call, context, &ledger) }
     }
 
+    /// Shootdown IPIs pv TLB flush did not send (preempted targets): that many receiving
+    /// handlers never run; the host flushes those vCPUs' TLBs on their next entry instead.
+    private var skippedShootdowns = 0
+    /// Per CPU: inside a receiving handler whose IPI was never sent (until its iret).
+    private var suppressing: [Bool] = []
+
     private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
+        if ctx.ipiCause == .tlbShootdown {
+            if ctx.cpu >= suppressing.count { suppressing += Array(repeating: false, count: ctx.cpu + 1 - suppressing.count) }
+            if call.op == .interrupt_entry && skippedShootdowns > 0 {
+                skippedShootdowns -= 1
+                suppressing[ctx.cpu] = true
+                return
+            }
+            if suppressing[ctx.cpu] {
+                if call.op == .iret { suppressing[ctx.cpu] = false }
+                return
+            }
+        }
         switch call.op {
         case .io_delay:
             if nopIODelay { return }
@@ -214,7 +245,7 @@ public struct KVMBackend: RuleTableBackend {
         case .safe_halt, .halt:
             // cpuidle-haltpoll: the guest polls before HLT; a wake-up within the poll window
             // avoids the exit (the fraction is an assumption in the profile).
-            if on(.haltpoll) && ledger.chance(k.haltpollFraction) {
+            if haltpoll && ledger.chance(k.haltpollFraction) {
                 ledger.charge(k.haltpollPoll)
             } else {
                 ledger.transition(t.hlt, cycles: k.hlt)
@@ -236,15 +267,15 @@ public struct KVMBackend: RuleTableBackend {
                 ledger.transition(t.msrRead, cycles: k.msrRead)
             }
         case .sched_clock:
-            if on(.kvmclock) { ledger.charge(k.shared + k.nativeTSC) }
+            if kvmclock { ledger.charge(k.shared + k.nativeTSC) }
             // Without kvmclock the clocksource falls back to acpi_pm: an I/O port read (assumption).
             else { ledger.transition(t.io, cycles: k.io) }
         case .steal_clock:
-            if on(.steal_time) { ledger.charge(k.shared) }
+            if stealTime { ledger.charge(k.shared) }
         case .vcpu_is_preempted:
-            if on(.steal_time) { ledger.charge(k.shared) }
+            if stealTime { ledger.charge(k.shared) }
         case .apic_eoi:
-            if on(.pv_eoi) { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
+            if pvEOI { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
         case .send_ipi:
             sendIPIs(targets: Int(max(call.arg, 1)), &ledger)
         case .flush_tlb_multi:
@@ -263,21 +294,24 @@ public struct KVMBackend: RuleTableBackend {
         case .queued_spin_lock_slowpath:
             ledger.charge(k.spin)
             // Without pv spinlocks a waiter spins on a preempted lock holder (assumption).
-            if !on(.pv_spinlocks) && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
+            if !pvSpinlocks && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
         case .wait:
-            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
+            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
         case .kick:
-            if on(.pv_spinlocks) { priced.price(call.op, count: 1, &ledger) }
+            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) }
         default:
             priced.price(call.op, count: 1, &ledger)
         }
     }
 
     /// kvm_send_ipi_mask (pv_ipi): a bitmap of APIC IDs per 128-ID window, one hypercall each;
-    /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target.
+    /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target. kvm_setup_pv_ipi replaces
+    /// only apic->send_IPI_mask(_allbutself) (arch/x86/kernel/kvm.c), so a single-target IPI
+    /// (apic->send_IPI, e.g. smp_call_function_single, reschedule) stays an ICR write even with
+    /// pv_ipi: the recorded guest shows `write_msr: 830` after every `ipi_send_cpu`.
     private mutating func sendIPIs(targets: Int, _ ledger: inout Ledger) {
         guard targets > 0 else { return }
-        if on(.pv_ipi) {
+        if pvIPI && targets > 1 {
             let windows = min(targets, (cpuCount + 127) / 128)
             ledger.transition(t.sendIPI, cycles: Double(windows) * k.vmcall, count: UInt64(windows))
         } else {
@@ -297,12 +331,12 @@ public struct KVMBackend: RuleTableBackend {
         } else {
             ledger.charge(k.localFlush)
         }
-        let pv = on(.pv_tlb_flush) && on(.steal_time)
+        let pv = pvTLBFlush && stealTime
         var ipis = 0
         var preemptedWaits = 0
         for _ in 0..<call.flushTargets {
             let preempted = ledger.chance(overcommit)
-            if preempted && pv { ledger.charge(k.shared); continue }
+            if preempted && pv { ledger.charge(k.shared); skippedShootdowns += 1; continue }
             ipis += 1
             if preempted { preemptedWaits += 1 }
         }

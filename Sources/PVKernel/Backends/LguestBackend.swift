@@ -7,7 +7,7 @@
 ///
 /// Sources: [LG] arch/x86/lguest/boot.c + arch/x86/include/asm/lguest_hcall.h;
 /// drivers/lguest/{hypercalls.c, page_tables.c, interrupts_and_traps.c} — pvops.md §3, §4.4.
-public struct LguestBackend: RuleTableBackend {
+public struct LguestBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.lguest
     private static let b = "lguest/boot.c"
 
@@ -112,7 +112,7 @@ public struct LguestBackend: RuleTableBackend {
         .apic_eoi: OpRule(.nop, "no local APIC (lguest_apic ops ignore writes)", source: "\(b) lguest_apic_write"),
         .send_ipi: .never("lguest guests are uniprocessor"),
         .set_next_event: hcall("SET_CLOCKEVENT", "delta", lazy: false, "\(b) lguest_clockevent_set_next_event"),
-        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook", lazy: true, "\(b) lguest_pte_update (ptep_get_and_clear → pte_update)"),
+        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook; after exit_mmap (fullmm teardown) a plain store", lazy: true, "\(b) lguest_pte_update; asm/pgtable.h ptep_get_and_clear → pte_update, ptep_get_and_clear_full skips it when full"),
     ]
 
     /// LHCALL_RING_SIZE (lguest_hcall.h).
@@ -121,14 +121,21 @@ public struct LguestBackend: RuleTableBackend {
     enum Reason: Int { case lazyLeave, contextSwitch, ringFull, end }
 
     enum Lazy { case none, mmu, cpu }
-    struct CPUState { var lazy: Lazy = .none; var ring = 0 }
+    struct CPUState {
+        var lazy: Lazy = .none
+        var ring = 0
+        /// Between exit_mmap and pgd_free the mm is torn down with fullmm set: no pte_update hook.
+        var tearingDown = false
+    }
 
     public let descriptor: BackendDescriptor
     private let priced: PricedRules
     private var cpus: [CPUState]
     private let batching: Bool
-    private let hypercall, work, slotWrite, exceptionNative, interruptNative: Double
-    private let flushAsync, loadGDTEntry: TransitionID
+    private let hypercall, work, slotWrite, exceptionNative, interruptNative, storeCycles: Double
+    private let flushAsync, loadGDTEntry, loadIDTEntry: TransitionID
+    /// By `PVOp.rawValue`: made through lazy_hcall (queued in lazy mode).
+    private let lazyOp: [Bool]
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         descriptor = BackendDescriptor(
@@ -144,8 +151,13 @@ public struct LguestBackend: RuleTableBackend {
         slotWrite = try profile.cycles("lguest.ring_slot_write")
         exceptionNative = try profile.cycles("native.exception_entry")
         interruptNative = try profile.cycles("native.interrupt_entry")
+        storeCycles = try profile.cycles("native.memory_op")
         flushAsync = descriptor.transitionID("LHCALL_FLUSH_ASYNC")!
         loadGDTEntry = descriptor.transitionID("LHCALL_LOAD_GDT_ENTRY")!
+        loadIDTEntry = descriptor.transitionID("LHCALL_LOAD_IDT_ENTRY")!
+        var lazyOp = Array(repeating: false, count: Int(PVOp.allCases.map(\.rawValue).max()!) + 1)
+        for (op, rule) in Self.rules where rule.batched { lazyOp[Int(op.rawValue)] = true }
+        self.lazyOp = lazyOp
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
@@ -157,10 +169,17 @@ public struct LguestBackend: RuleTableBackend {
         let cpu = ctx.cpu
         let op = call.op
         switch op {
+        case .exit_mmap:
+            cpus[cpu].tearingDown = true
+        case .pgd_free:
+            cpus[cpu].tearingDown = false
+        case .pte_direct_write where cpus[cpu].tearingDown:
+            ledger.charge(storeCycles)
         case .lazy_mmu_enter:
             cpus[cpu].lazy = .mmu
         case .start_context_switch:
             cpus[cpu].lazy = .cpu
+            cpus[cpu].tearingDown = false
         case .lazy_mmu_leave, .end_context_switch:
             // LHCALL_FLUSH_ASYNC is made unconditionally: its only effect is the ring drain.
             drain(cpu, op == .lazy_mmu_leave ? .lazyLeave : .contextSwitch, &ledger)
@@ -168,7 +187,11 @@ public struct LguestBackend: RuleTableBackend {
         case .lazy_mmu_flush:
             if cpus[cpu].lazy == .mmu { drain(cpu, .lazyLeave, &ledger) }
         case .load_gdt:
+            // lguest_load_gdt: one LHCALL_LOAD_GDT_ENTRY per entry (GDT_ENTRIES = 32).
             ledger.transition(loadGDTEntry, cycles: 32 * (hypercall + work), count: 32)
+        case .load_idt:
+            // lguest_load_idt: one LHCALL_LOAD_IDT_ENTRY per IDT entry (256 on i386).
+            ledger.transition(loadIDTEntry, cycles: 256 * (hypercall + work), count: 256)
         case .exception_entry:
             ledger.charge(exceptionNative)
             priced.price(op, count: 1, &ledger)
@@ -176,9 +199,8 @@ public struct LguestBackend: RuleTableBackend {
             ledger.charge(interruptNative)
             priced.price(op, count: 1, &ledger)
         default:
-            let rule = Self.rules[op]!
             let lazy = !ctx.inInterrupt && batching && cpus[cpu].lazy != .none
-            if rule.batched && lazy {
+            if lazy && lazyOp[Int(op.rawValue)] {
                 // lazy_hcall → async_hcall: a free slot (hcall_status 0xFF) takes the call; if the
                 // next slot is still pending, "Table full, so do normal hcall which will flush
                 // table" (lguest/boot.c async_hcall, read in several 2.6.2x-4.x copies).
@@ -186,8 +208,8 @@ public struct LguestBackend: RuleTableBackend {
                     cpus[cpu].ring += 1
                     ledger.charge(slotWrite)
                 } else {
-                    let id = descriptor.transitionID(rule.transition!)!
-                    ledger.transition(id, cycles: hypercall + work + Double(cpus[cpu].ring) * work)
+                    ledger.transition(priced.transition[Int(op.rawValue)],
+                                      cycles: hypercall + work + Double(cpus[cpu].ring) * work)
                     ledger.batchFlushed(entries: cpus[cpu].ring, reason: Reason.ringFull.rawValue)
                     cpus[cpu].ring = 0
                 }

@@ -4,7 +4,7 @@
 /// Sources: [PV-2.6.30] arch/x86/kernel/paravirt.c (native defaults), [PP64]
 /// paravirt_patch_64.c (inlined bodies), [P-mod] arch/x86/include/asm/paravirt.h (ALT_NOT_XEN
 /// inline alternatives) — pvops.md §2, §4.5.
-public struct NativeBackend: RuleTableBackend {
+public struct NativeBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.native
     public let descriptor: BackendDescriptor
     private let priced: PricedRules

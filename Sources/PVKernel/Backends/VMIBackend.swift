@@ -10,12 +10,12 @@
 /// `SetLazyMode(0)` applies them with one monitor entry (queueing is an assumption).
 ///
 /// Sources: [VMI] arch/x86/kernel/vmi_32.c (014b15be) + arch/x86/include/asm/vmi.h — pvops.md §4.2.
-public struct VMIBackend: RuleTableBackend {
+public struct VMIBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.vmi
     private static let v = "kernel/vmi_32.c"
 
-    private static func rom(_ call: String, _ n: Int, exits: Bool, _ source: String, deferrable: Bool = false) -> OpRule {
-        OpRule(.romCall, "\(call) (VMI_CALL \(n))\(exits ? "; enters the monitor (assumption)" : "; runs in the ROM (assumption)")",
+    private static func rom(_ call: String, _ n: Int?, exits: Bool, _ source: String, deferrable: Bool = false) -> OpRule {
+        OpRule(.romCall, "\(call)\(n.map { " (VMI_CALL \($0))" } ?? "")\(exits ? "; enters the monitor (assumption)" : "; runs in the ROM (assumption)")",
                cost: exits ? "vmi.rom_exit" : "vmi.rom_inguest", transition: call, batched: deferrable, source: source)
     }
 
@@ -106,7 +106,7 @@ public struct VMIBackend: RuleTableBackend {
         .kick: .never("no pv spinlocks in the VMI era"),
         .vcpu_is_preempted: OpRule(.instruction, "false (no such op then)", source: "2.6.2x"),
         // MARK: time
-        .sched_clock: rom("GetCycleCounter", 0, exits: false, "vmi_time.c vmi_sched_clock"),
+        .sched_clock: rom("GetCycleCounter", nil, exits: false, "vmi_time.c vmi_sched_clock"),
         .steal_clock: .never("no steal clock in 2.6.2x (added with paravirt steal time, 3.x)"),
         // MARK: arch
         .syscall_entry: OpRule(.trap, "int $0x80 / sysenter through the BT monitor (+ native entry)", cost: "vmi.syscall_bounce", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM syscall ≈ native + 2000"),
@@ -114,8 +114,8 @@ public struct VMIBackend: RuleTableBackend {
         .interrupt_entry: OpRule(.trap, "virtual interrupt delivered by the monitor", cost: "vmi.interrupt", transition: "trap", source: "assumption (VMI ROM internals unverified)"),
         .apic_eoi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (EOI register)"),
         .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target"),
-        .set_next_event: rom("SetAlarm", 0, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
-        .pte_direct_write: OpRule(.trap, "direct write to a traced page table: monitor trace fault", cost: "vmi.ptemod_trace", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM ptemod 391"),
+        .set_next_event: rom("SetAlarm", nil, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
+        .pte_direct_write: OpRule(.romCall, "native xchg + pte_update hook → UpdatePxE (VMI_CALL 40); after exit_mmap (fullmm teardown) a plain store", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "2.6.2x asm/pgtable.h ptep_get_and_clear → pte_update; ptep_get_and_clear_full: \"paravirt does not care about updates\" when full"),
     ]
 
     public static let flushReasons = ["lazy-leave", "context-switch", "lazy-flush", "end"]
@@ -124,17 +124,25 @@ public struct VMIBackend: RuleTableBackend {
 
     /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: pvops.md §3 says
     /// `VMI_PAGE_DEFER` "may queue update until TLB inval"; what else the ROM queues is unverified).
-    static let deferredInMMU: Set<PVOp> = [.set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit,
+    static let deferredInMMU: Set<PVOp> = [.set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit, .pte_direct_write,
                                            .flush_tlb_user, .flush_tlb_kernel, .flush_tlb_one_user]
     static let deferredInCPU: Set<PVOp> = [.write_cr3, .load_tls, .load_sp0, .set_ldt]
+    /// The two sets as flags by `PVOp.rawValue` (the hot path does not hash).
+    private static let deferredMMUFlags = PVOp.allCases.map { deferredInMMU.contains($0) }
+    private static let deferredCPUFlags = PVOp.allCases.map { deferredInCPU.contains($0) }
 
-    struct CPUState { var lazy: Lazy = .none; var queued = 0 }
+    struct CPUState {
+        var lazy: Lazy = .none
+        var queued = 0
+        /// Between exit_mmap and pgd_free the mm is torn down with fullmm set: no pte_update hook.
+        var tearingDown = false
+    }
 
     public let descriptor: BackendDescriptor
     private let priced: PricedRules
     private var cpus: [CPUState]
     private let batching: Bool
-    private let deferredEntry, deferredApply, romExit, icrWait, localFlush, exceptionNative, interruptNative, syscallNative: Double
+    private let deferredEntry, deferredApply, romExit, icrWait, localFlush, exceptionNative, interruptNative, syscallNative, storeCycles: Double
     private let setLazyMode, deferredFlush: TransitionID
 
     public init(profile: CostProfile, options: BackendOptions) throws {
@@ -153,6 +161,7 @@ public struct VMIBackend: RuleTableBackend {
         exceptionNative = try profile.cycles("native.exception_entry")
         interruptNative = try profile.cycles("native.interrupt_entry")
         syscallNative = try profile.cycles("native.syscall_entry")
+        storeCycles = try profile.cycles("native.memory_op")
         setLazyMode = descriptor.transitionID("SetLazyMode")!
         deferredFlush = descriptor.transitionID("deferred flush")!
         localFlush = priced.cycles(of: .flush_tlb_user)
@@ -175,10 +184,18 @@ public struct VMIBackend: RuleTableBackend {
         let op = call.op
         let lazy = ctx.inInterrupt || !batching ? Lazy.none : cpus[cpu].lazy
         switch op {
+        case .exit_mmap:
+            cpus[cpu].tearingDown = true
+        case .pgd_free:
+            cpus[cpu].tearingDown = false
+            priced.price(op, count: 1, &ledger)
+        case .pte_direct_write where cpus[cpu].tearingDown:
+            ledger.charge(storeCycles)
         case .lazy_mmu_enter:
             priced.price(op, count: 1, &ledger)
             cpus[cpu].lazy = .mmu
         case .start_context_switch:
+            cpus[cpu].tearingDown = false
             if cpus[cpu].lazy == .mmu { leave(cpu, .lazyLeave, &ledger) }
             priced.price(op, count: 1, &ledger)
             cpus[cpu].lazy = .cpu
@@ -194,7 +211,7 @@ public struct VMIBackend: RuleTableBackend {
                 leave(cpu, .lazyFlush, &ledger)
                 cpus[cpu].lazy = .mmu
             }
-        case _ where (lazy == .mmu && Self.deferredInMMU.contains(op)) || (lazy == .cpu && Self.deferredInCPU.contains(op)):
+        case _ where (lazy == .mmu && Self.deferredMMUFlags[Int(op.rawValue)]) || (lazy == .cpu && Self.deferredCPUFlags[Int(op.rawValue)]):
             // The ROM call runs in the guest and only queues the update.
             ledger.charge(deferredEntry)
             cpus[cpu].queued += 1

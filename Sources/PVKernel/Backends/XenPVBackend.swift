@@ -4,7 +4,7 @@
 ///
 /// Sources (pvops.md §3, §4.1): [XEN-PV] arch/x86/xen/enlighten_pv.c, [XEN-MMU] mmu_pv.c,
 /// [XEN-MC] multicalls.c, [XEN-IRQ] irq.c, [XEN-ASM] xen-asm.S; hypercall numbers [XEN-IF].
-public struct XenPVBackend: RuleTableBackend {
+public struct XenPVBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.xenPV
 
     private static let mmu = "xen/mmu_pv.c"

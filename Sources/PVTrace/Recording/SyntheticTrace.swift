@@ -404,18 +404,33 @@ final class SynthGenerator {
         advance(9_000)
         line(0, ".....", "sched_process_exec", "sched_process_exec: filename=/bin/true pid=\(child.pid) old_pid=\(child.pid)")
         sysExit(0, 59, 0)
-        // The dynamic loader: text/data faults, brk, a few mappings and one mprotect.
-        let codes = [0x14, 0x14, 0x4, 0x6, 0x14, 0x4, 0x7, 0x6, 0x14, 0x4]
-        for (k, code) in codes.enumerated() {
-            advance(4_000)
-            pageFault(0, user: true, address: 0x7f2191100000 + UInt64(k) * 0x3000, ip: "0x7f21910ff0d0", code: code)
+        // The dynamic loader of /bin/true, at the per-exec rates of traces/forkexec (500
+        // fork+execs): ~56 user faults after exec, ~26 other syscalls, 8 mmap, 3 mprotect,
+        // 2 brk, 1 munmap, COW/mprotect flushes of one page.
+        let codes = [0x14, 0x14, 0x4, 0x6, 0x14, 0x4, 0x7, 0x6]
+        let others = [257, 5, 0, 3, 21, 158, 218, 273, 334, 302, 318, 262, 17]  // openat, fstat, read, …
+        for k in 0..<56 {
+            advance(3_000)
+            pageFault(0, user: true, address: 0x7f2191100000 + UInt64(k) * 0x3000, ip: "0x7f21910ff0d0",
+                      code: codes[k % codes.count])
+            if codes[k % codes.count] == 0x7 { tlbFlush(0, pages: 1, reason: 3, flags: "d..2.") }
+            if k % 2 == 1 {
+                let nr = others[(k / 2) % others.count]
+                sysEnter(0, nr, [3, 0x7ffd6e918710, 0x340])
+                advance(1_000)
+                sysExit(0, nr, nr == 0 ? 832 : 0)
+            }
         }
-        sysEnter(0, 12, [0])
-        line(0, ".....", "sys_enter_brk", "sys_brk(brk: 0)")
-        advance(1_000)
-        sysExit(0, 12, 94_321_876_344_832)
-        line(0, ".....", "sys_exit_brk", "sys_brk -> 0x55c905ef2000")
-        for (len, prot, flags, fd) in [(0x2000, 3, 0x22, -1), (0x82ef, 1, 0x2, 3), (0x1e1f50, 1, 0x802, 3)] {
+        for (k, brk) in [(0, "0"), (1, "0x55c905f13000")] {
+            sysEnter(0, 12, [k == 0 ? 0 : 0x55c905f13000])
+            line(0, ".....", "sys_enter_brk", "sys_brk(brk: \(brk))")
+            advance(1_000)
+            sysExit(0, 12, k == 0 ? 94_321_876_344_832 : 94_321_876_480_000)
+            line(0, ".....", "sys_exit_brk", "sys_brk -> " + (k == 0 ? "0x55c905ef2000" : "0x55c905f13000"))
+        }
+        let maps = [(0x2000, 3, 0x22, -1), (0x82ef, 1, 0x2, 3), (0x1e1f50, 1, 0x802, 3), (0x158000, 5, 0x812, 3),
+                    (0x55000, 1, 0x812, 3), (0x6000, 3, 0x812, 3), (0xd50, 3, 0x32, -1), (0x3000, 3, 0x22, -1)]
+        for (len, prot, flags, fd) in maps {
             advance(5_000)
             sysEnter(0, 9, [0, UInt64(len), UInt64(prot), UInt64(flags), UInt64(bitPattern: Int64(fd)) & 0xffff_ffff, 0])
             line(0, ".....", "sys_enter_mmap",
@@ -424,13 +439,22 @@ final class SynthGenerator {
             sysExit(0, 9, 140_376_585_121_792)
             line(0, ".....", "sys_exit_mmap", "sys_mmap -> 0x7fabb561b000")
         }
+        for (start, len) in [(0x7fabb55f9000, 0x16000), (0x55c905e8e000, 0x1000), (0x7fabb5648000, 0x2000)] {
+            advance(5_000)
+            sysEnter(0, 10, [UInt64(start), UInt64(len), 1])
+            line(0, ".....", "sys_enter_mprotect", "sys_mprotect(start: 0x\(hex(UInt64(start))), len: 0x\(hex(UInt64(len))), prot: 1)")
+            advance(4_000)
+            tlbFlush(0, pages: len / 0x1000, reason: 3, flags: "d..1.")
+            sysExit(0, 10, 0)
+            line(0, ".....", "sys_exit_mprotect", "sys_mprotect -> 0x0")
+        }
         advance(5_000)
-        sysEnter(0, 10, [0x7fabb55f9000, 0x16000, 1])
-        line(0, ".....", "sys_enter_mprotect", "sys_mprotect(start: 0x7fabb55f9000, len: 0x16000, prot: 1)")
+        sysEnter(0, 11, [0x7fabb5612000, 0x82ef])
+        line(0, ".....", "sys_enter_munmap", "sys_munmap(addr: 0x7fabb5612000, len: 0x82ef)")
         advance(4_000)
-        tlbFlush(0, pages: 22, reason: 3, flags: "d..1.")
-        sysExit(0, 10, 0)
-        line(0, ".....", "sys_exit_mprotect", "sys_mprotect -> 0x0")
+        tlbFlush(0, pages: 9, reason: 3, flags: "d..1.")
+        sysExit(0, 11, 0)
+        line(0, ".....", "sys_exit_munmap", "sys_munmap -> 0x0")
     }
 
     private func pageFaults(_ n: Int) {
