@@ -14,6 +14,7 @@
 #   PVTOP_COMMAND=…     the pvtop arguments before the dashboard flags (default: "replay TRACE");
 #                       PVTOP_COMMAND=dev-preview pictures the synthetic preview (files get a
 #                       "preview-" prefix so they are never mistaken for results)
+#   SPEED=…             playback speed for the pictures (default 0.05: kernel traces are short)
 #   DEMO_SECONDS=…      length of the --demo cast (default 100; 0 skips it)
 #   OUT=…               output directory (default screenshots/)
 set -eu
@@ -56,18 +57,24 @@ wait_for() {
     return 1
 }
 
+fresh_server() { # a dying server still answers on its socket: wait until it is gone
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    while tmux -S "$SOCK" has-session 2>/dev/null; do sleep 0.1; done
+    rm -f "$SOCK"
+}
+
 start() { # WIDTH HEIGHT FLAGS...
     w=$1; h=$2; shift 2
-    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    fresh_server
     tmux -S "$SOCK" -f "$WORK/tmux.conf" new-session -d -x "$w" -y "$h" \
         "SWIFT_BACKTRACE=interactive=no $PVTOP $COMMAND $*; echo '[exit:'\$?']'; sleep 600"
 }
 
-# shot NAME WIDTH HEIGHT THEME KEYS...: half way through the trace, ~3 s of play for rates,
+# shot NAME WIDTH HEIGHT THEME KEYS...: seek half way (10 × 5%), ~3 s of play for rates,
 # paused, then KEYS (tmux key names) pressed.
 shot() {
     name=$PREFIX$1; w=$2; h=$3; theme=$4; shift 4
-    start "$w" "$h" --theme "$theme"
+    start "$w" "$h" --theme "$theme" --speed "${SPEED:-0.05}"
     if [ "$w" -ge 80 ] && [ "$h" -ge 24 ]; then
         wait_for F1Help 30
         sleep 1
@@ -102,7 +109,7 @@ DEMO_SECONDS=${DEMO_SECONDS:-100}
 if [ "$DEMO_SECONDS" -gt 0 ]; then
     command -v asciinema >/dev/null || { echo "make.sh: asciinema is not installed: no cast" >&2; exit 1; }
     cast=$OUT/${PREFIX}demo-160x48.cast
-    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    fresh_server
     tmux -S "$SOCK" -f "$WORK/tmux.conf" new-session -d -x 160 -y 48 \
         "asciinema rec --overwrite -q -i 2 -t 'pvtop --demo' -c 'SWIFT_BACKTRACE=interactive=no $PVTOP $COMMAND --demo' '$cast'; echo '[exit:'\$?']'; sleep 600"
     wait_for F1Help 30

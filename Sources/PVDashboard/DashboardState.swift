@@ -59,6 +59,13 @@ public struct DashboardState: Sendable, Equatable {
     public var finished = false
     public var cpuCount = 1
     public var engineCount = 1
+    /// Each engine's slowdown at the last `historyLength` snapshots that brought new events
+    /// (oldest first), for the trend sparkline; cleared when the run starts over.
+    public var slowdownHistory: [[Double]] = []
+    public static let historyLength = 120
+    private var lastObservedEvents: UInt64 = 0
+    /// `--demo` is walking through the views (the header says so).
+    public var demoRunning = false
     /// The trace time the play clock wants to reach (fractional so slow speeds accumulate).
     public var clockNanoseconds: Double = 0
 
@@ -116,6 +123,7 @@ public struct DashboardState: Sendable, Equatable {
         finished = snapshot.finished
         cpuCount = snapshot.trace.cpuCount
         engineCount = snapshot.engines.count
+        recordHistory(snapshot)
         if focusedEngine >= engineCount { focusedEngine = engineCount > 1 ? 1 : 0 }
         if budgetExhausted, let s = speed {
             clockNanoseconds = min(clockNanoseconds, Double(positionNanoseconds) + s * 100_000_000)
@@ -126,6 +134,21 @@ public struct DashboardState: Sendable, Equatable {
             return [.restart]
         }
         return []
+    }
+
+    private mutating func recordHistory(_ snapshot: Snapshot) {
+        let ids = snapshot.engines.count
+        // A restart, seek back or new configuration starts a new series.
+        if snapshot.eventsReplayed < lastObservedEvents || slowdownHistory.count != ids {
+            slowdownHistory = Array(repeating: [], count: ids)
+        }
+        if snapshot.eventsReplayed != lastObservedEvents && snapshot.eventsReplayed > 0 {
+            for (i, e) in snapshot.engines.enumerated() {
+                slowdownHistory[i].append(e.slowdown)
+                if slowdownHistory[i].count > DashboardState.historyLength { slowdownHistory[i].removeFirst() }
+            }
+        }
+        lastObservedEvents = snapshot.eventsReplayed
     }
 
     public mutating func say(_ message: String) { status = message; statusAgeNanoseconds = 0 }

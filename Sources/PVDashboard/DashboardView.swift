@@ -78,7 +78,8 @@ public enum DashboardView {
         let columns = area.columns(snapshot.engines.count)
         for (i, (engine, rect)) in zip(snapshot.engines, columns).enumerated() {
             EngineColumn(engine: engine, previous: previous?.engines[i], basis: basis, index: i, theme: theme,
-                         focused: i == state.focusedEngine && state.view == .overview)
+                         focused: i == state.focusedEngine && state.view == .overview,
+                         history: i < state.slowdownHistory.count ? state.slowdownHistory[i] : [])
                 .render(rect, into: &buffer)
         }
     }

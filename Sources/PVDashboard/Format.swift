@@ -7,7 +7,7 @@ public enum Format {
     public static func count(_ v: Double) -> String {
         guard v.isFinite else { return "-" }
         let a = abs(v)
-        if a < 1000 { return a == a.rounded() ? String(Int(v)) : fixed(v, a < 10 ? 2 : 1) }
+        if a < 1000 { return a == a.rounded() ? String(Int(v)) : fixed(v, a < 10 ? 2 : a < 100 ? 1 : 0) }
         let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
         for (scale, suffix) in units where a >= scale * 0.9995 {
             let x = v / scale
@@ -113,6 +113,21 @@ public enum Format {
         if rest > 0 { s.append(partials[rest - 1]) }
         if s.isEmpty { s = "▏" }
         return s
+    }
+
+    /// The last `width` values as a sparkline (`▁▂▃▅▇`) scaled between their smallest and
+    /// largest value; a series that moves less than `flatSpan` is drawn flat (`▄`), so float
+    /// noise on a steady value does not look like a trend.
+    public static func sparkline(_ values: [Double], width: Int, flatSpan: Double) -> String {
+        guard width > 0, !values.isEmpty else { return "" }
+        let shown = values.suffix(width)
+        let lo = shown.min()!, hi = shown.max()!
+        let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        guard hi - lo >= flatSpan else { return String(repeating: "▄", count: shown.count) }
+        return String(shown.map { v -> Character in
+            let f = min(max((v - lo) / (hi - lo), 0), 1)
+            return levels[Int((f * 7).rounded())]
+        })
     }
 
     /// Pads (or cuts) to exactly `width` columns.

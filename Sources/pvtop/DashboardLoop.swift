@@ -9,6 +9,9 @@ final class DashboardLoop {
     static let frameNanoseconds: UInt64 = 33_000_000   // ~30 fps
     /// Wall time the replay may take per frame before the budget shrinks.
     static let advanceTargetNanoseconds: UInt64 = 15_000_000
+    static let maxSpeedAdvanceTargetNanoseconds: UInt64 = 26_000_000
+    /// Snapshots (and so redraws while playing) at 10 Hz; keys still redraw at once.
+    static let snapshotNanoseconds: UInt64 = 100_000_000
 
     private let terminal: Terminal
     private var replay: ReplayControl
@@ -18,6 +21,9 @@ final class DashboardLoop {
     private var demoStart: ContinuousClock.Instant
 
     private var eventBudget = 5_000
+    private var budgetSinceSnapshot = 0
+    private var lastAdvanceNanoseconds: UInt64 = 0
+    private var lastSnapshotAt: ContinuousClock.Instant
     private var snapshot: Snapshot
     /// Rates compare the current snapshot with one taken about a second earlier (kvm_stat's
     /// CurAvg): `rateBase` is that older one, `rateNext` the candidate replacing it.
@@ -35,9 +41,13 @@ final class DashboardLoop {
         director = options.demo.map { DemoDirector(traceCount: max($0.traces.count, 1)) }
         demoStart = clock.now
         rateNextTakenAt = clock.now
+        lastSnapshotAt = clock.now
         snapshot = replay.snapshot()
         _ = state.observe(snapshot)
-        if director != nil { state.setSpeed(DemoDirector.speed(forDurationNanoseconds: snapshot.trace.durationNanoseconds)) }
+        if director != nil {
+            state.setSpeed(DemoDirector.speed(forDurationNanoseconds: snapshot.trace.durationNanoseconds))
+            state.demoRunning = true
+        }
     }
 
     /// Runs until quit or a terminating signal; returns the exit status (0, or 128 + signal).
@@ -54,11 +64,12 @@ final class DashboardLoop {
                 let elapsed = min(UInt64((now - lastTick).components.attoseconds / 1_000_000_000)
                                   + UInt64((now - lastTick).components.seconds) * 1_000_000_000, 100_000_000)
                 lastTick = now
-                let before = (snapshot.eventsReplayed, snapshot.positionNanoseconds, state)
+                // The play clock itself is not drawn: redraw for new data or a status change.
+                let before = (snapshot.eventsReplayed, snapshot.positionNanoseconds, state.status, state.view)
                 state.tick(wallNanoseconds: elapsed)
                 if try runDemo(now) { dirty = true }
-                try advanceFrame()
-                if before.0 != snapshot.eventsReplayed || before.1 != snapshot.positionNanoseconds || before.2 != state {
+                try advanceFrame(now)
+                if before != (snapshot.eventsReplayed, snapshot.positionNanoseconds, state.status, state.view) {
                     dirty = true
                 }
                 nextTick = now + .nanoseconds(Int64(DashboardLoop.frameNanoseconds))
@@ -75,7 +86,7 @@ final class DashboardLoop {
             if director != nil && input != .resize {
                 // Any key takes over from the demo (and still does what it says).
                 director = nil
-                state.say("demo stopped: you have the keys")
+                state.demoRunning = false
             }
             for command in state.apply(input) {
                 if command == .quit { return 0 }
@@ -92,28 +103,54 @@ final class DashboardLoop {
     }
 
     /// Advances the replay to the play clock within the event budget, adapting the budget to
-    /// the wall time the last advance took.
-    private func advanceFrame() throws {
-        let target = state.traceTarget
-        var exhausted = false
-        if target > snapshot.positionNanoseconds || state.isMaxSpeed, !replay.isFinished, state.playing {
-            let eventsBefore = snapshot.eventsReplayed
+    /// the wall time each advance took. A snapshot is taken at most every
+    /// `snapshotNanoseconds`: copying the engines' metrics makes each engine copy every
+    /// histogram it touches afterwards (copy-on-write), which at 30 snapshots a second was a
+    /// quarter of the CPU (perf: memmove under Engine.price).
+    private func advanceFrame(_ now: ContinuousClock.Instant) throws {
+        if state.playing, !replay.isFinished {
             let started = clock.now
-            try replay.advance(toTraceTime: target, eventBudget: eventBudget)
-            let took = clock.now - started
-            let tookNanoseconds = UInt64(took.components.seconds) * 1_000_000_000 + UInt64(took.components.attoseconds / 1_000_000_000)
-            snapshot = replay.snapshot()
-            exhausted = snapshot.eventsReplayed - eventsBefore >= UInt64(eventBudget)
-            if tookNanoseconds > DashboardLoop.advanceTargetNanoseconds {
+            try replay.advance(toTraceTime: state.traceTarget, eventBudget: eventBudget)
+            let took = nanoseconds(clock.now - started)
+            budgetSinceSnapshot += eventBudget
+            lastAdvanceNanoseconds = took
+            if took > advanceTarget {
                 // Scale straight to the target: a slow engine (a debug build) converges in one frame.
-                let scaled = Double(eventBudget) * Double(DashboardLoop.advanceTargetNanoseconds) / Double(tookNanoseconds)
+                let scaled = Double(eventBudget) * Double(advanceTarget) / Double(took)
                 eventBudget = max(Int(scaled), 100)
-            } else if exhausted && tookNanoseconds < DashboardLoop.advanceTargetNanoseconds / 2 {
-                eventBudget = min(eventBudget * 3 / 2 + 1, 5_000_000)
             }
         }
-        for command in state.observe(snapshot, budgetExhausted: exhausted) { try execute(command) }
+        guard now - lastSnapshotAt >= .nanoseconds(Int64(DashboardLoop.snapshotNanoseconds)) || replay.isFinished != snapshot.finished
+        else { return }
+        takeSnapshot(now)
+    }
+
+    /// Reads the replay's snapshot; when the advances since the last one used (nearly) all
+    /// their budget the replay is behind the clock: grow the budget if there is time, and let
+    /// the state pull its clock back rather than build a backlog.
+    private func takeSnapshot(_ now: ContinuousClock.Instant) {
+        let eventsBefore = snapshot.eventsReplayed
+        snapshot = replay.snapshot()
+        lastSnapshotAt = now
+        let replayed = snapshot.eventsReplayed &- eventsBefore
+        let exhausted = budgetSinceSnapshot > 0 && snapshot.eventsReplayed >= eventsBefore
+            && replayed * 10 >= UInt64(budgetSinceSnapshot) * 9
+        if exhausted && lastAdvanceNanoseconds < advanceTarget / 2 {
+            eventBudget = min(eventBudget * 2, 5_000_000)
+        }
+        budgetSinceSnapshot = 0
+        for command in state.observe(snapshot, budgetExhausted: exhausted) { try? execute(command) }
         updateRates()
+    }
+
+    /// Wall time the replay may take per frame: at max speed most of the frame (the point is
+    /// to finish), otherwise under half, so keys and redraws stay prompt.
+    private var advanceTarget: UInt64 {
+        state.isMaxSpeed ? DashboardLoop.maxSpeedAdvanceTargetNanoseconds : DashboardLoop.advanceTargetNanoseconds
+    }
+
+    private func nanoseconds(_ d: Duration) -> UInt64 {
+        UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
     }
 
     private func updateRates() {

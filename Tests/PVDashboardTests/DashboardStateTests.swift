@@ -261,4 +261,20 @@ import Testing
         #expect(DemoDirector.speed(forDurationNanoseconds: 4_200_000_000) == 0.1)
         #expect(DemoDirector.speed(forDurationNanoseconds: nil) == 1)
     }
+
+    @Test func slowdownHistoryGrowsWithNewEventsAndRestartsWithTheRun() {
+        var s = Fixtures.state()   // observed one snapshot of 1000 events
+        #expect(s.slowdownHistory.map(\.count) == [1, 1, 1])
+        var snap = Fixtures.snapshot(engines: [Fixtures.native(), Fixtures.xen(slowdown: 1.5), Fixtures.kvm()])
+        _ = s.observe(snap)                      // same event count: no new point
+        #expect(s.slowdownHistory[1] == [1.37])
+        snap.eventsReplayed = 2000
+        _ = s.observe(snap)
+        #expect(s.slowdownHistory[1] == [1.37, 1.5])
+        for n in 0..<200 { snap.eventsReplayed = 3000 + UInt64(n); _ = s.observe(snap) }
+        #expect(s.slowdownHistory[1].count == DashboardState.historyLength)
+        snap.eventsReplayed = 10                 // restarted
+        _ = s.observe(snap)
+        #expect(s.slowdownHistory[1] == [1.5])
+    }
 }

@@ -11,6 +11,8 @@ import Testing
         #expect(Format.count(UInt64(4_100_000)) == "4.10M")
         #expect(Format.count(UInt64(999_999)) == "1.00M")
         #expect(Format.count(Double(2.5)) == "2.50")
+        #expect(Format.count(Double(575.7)) == "576")
+        #expect(Format.count(Double(57.57)) == "57.6")
     }
 
     @Test func durationsPickTheirUnit() {
@@ -63,5 +65,12 @@ import Testing
         #expect(Format.fixed(3, 0) == "3")
         #expect(Format.pad("ab", 4, right: true) == "  ab")
         #expect(Format.pad("abcdef", 3) == "abc")
+    }
+
+    @Test func sparklineScalesBetweenTheExtremesAndFlattensNoise() {
+        #expect(Format.sparkline([1, 1.5, 2], width: 10, flatSpan: 0.01) == "▁▅█")
+        #expect(Format.sparkline([1.91, 1.912, 1.911], width: 10, flatSpan: 0.01) == "▄▄▄")
+        #expect(Format.sparkline([1, 2, 3, 4], width: 2, flatSpan: 0.01) == "▁█")   // the latest values
+        #expect(Format.sparkline([], width: 5, flatSpan: 0.01) == "")
     }
 }

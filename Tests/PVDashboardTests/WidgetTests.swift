@@ -117,6 +117,20 @@ import Testing
             """)
     }
 
+    @Test func engineColumnDrawsTheSlowdownTrendWhenRowsAreSpare() {
+        let column = EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme,
+                                  history: [1.0, 1.02, 1.04])
+        #expect(render(column, 34, 12).line(2) == "│trend ▁▅█                       │")
+        #expect(!render(column, 34, 8).text.contains("trend"))   // no spare rows: breakdown first
+    }
+
+    @Test func headerSaysWhenTheDemoRuns() {
+        var s = Fixtures.state()
+        s.demoRunning = true
+        let b = render(HeaderBar(snapshot: Fixtures.snapshot(engines: [Fixtures.native()]), state: s, theme: theme), 120, 1)
+        #expect(b.text.contains("demo: any key takes over"))
+    }
+
     @Test func narrowEngineColumnMovesTheSlowdownInside() {
         let b = render(EngineColumn(engine: Fixtures.xen(), previous: nil, basis: RateBasis(seconds: 0), index: 1, theme: theme), 16, 8)
         #expect(b.line(0) == "┌ xen-pv ──────┐")
@@ -152,6 +166,20 @@ import Testing
         #expect(LatencyPanel.label(18, subdivisions: 1) == "[512, 768)")
         #expect(LatencyPanel.label(19, subdivisions: 1) == "[768, 1K)")
         #expect(LatencyPanel.label(9, subdivisions: 0) == "[512, 1K)")
+    }
+
+    @Test func latencyPanelSplitsPowersOfTwoOnlyWhenThatShowsMore() {
+        // One value per engine: log2 rows are enough, however many rows are free.
+        let single = render(LatencyPanel(engines: [Fixtures.native(latencies: [.ipi: [600]]),
+                                                   Fixtures.xen(latencies: [.ipi: [2400]])], eventClass: .ipi, theme: theme), 70, 20)
+        #expect(single.text.contains("[512, 1K)"))
+        #expect(single.text.contains("[2K, 4K)"))
+        #expect(!single.text.contains("÷"))
+        // Values that share a power of two but not a half of it: halves.
+        let spread = render(LatencyPanel(engines: [Fixtures.native(latencies: [.ipi: [520, 900]])], eventClass: .ipi, theme: theme), 70, 20)
+        #expect(spread.text.contains("[512, 768)"))
+        #expect(spread.text.contains("[768, 1K)"))
+        #expect(spread.text.contains("÷2"))
     }
 
     @Test func latencyPanelSaysWhenTheClassHasNoSamples() {

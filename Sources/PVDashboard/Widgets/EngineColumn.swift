@@ -12,11 +12,13 @@ public struct EngineColumn: Widget {
     public var index: Int
     public var theme: Theme
     public var focused: Bool
+    /// Recent slowdowns, oldest first (the trend line); empty hides it.
+    public var history: [Double]
 
     public init(engine: EngineSnapshot, previous: EngineSnapshot?, basis: RateBasis, index: Int,
-                theme: Theme, focused: Bool = false) {
+                theme: Theme, focused: Bool = false, history: [Double] = []) {
         self.engine = engine; self.previous = previous; self.basis = basis; self.index = index
-        self.theme = theme; self.focused = focused
+        self.theme = theme; self.focused = focused; self.history = history
     }
 
     public var isNative: Bool { engine.descriptor.id == .native }
@@ -49,6 +51,17 @@ public struct EngineColumn: Widget {
         let m = engine.metrics
         line("sim " + Format.duration(nanoseconds: m.simulatedNanoseconds),
              "ev " + Format.count(m.events) + " ops " + Format.count(m.ops), fallback: "")
+        // How the slowdown moved over the last snapshots (phases of the workload show up as
+        // steps); moves under 0.01× are drawn flat. Only where rows are spare.
+        if !isNative, history.count >= 2, inner.height >= 9 {
+            let label = "trend "
+            let spark = Format.sparkline(history, width: inner.width - label.count, flatSpan: 0.01)
+            if y < inner.maxY {
+                let x = buffer.put(label, x: inner.x, y: y, style: theme.dim, clip: inner)
+                buffer.put(spark, x: x, y: y, style: theme.engineBar(index), clip: inner)
+                y += 1
+            }
+        }
         if isNative {
             if inner.width >= 24 { line("event class", "count   p50", style: theme.dim) }
             let classes = EventClass.allCases.enumerated()

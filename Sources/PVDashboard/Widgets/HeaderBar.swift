@@ -28,6 +28,7 @@ public struct HeaderBar: Widget {
         x = buffer.put(playSymbol, x: x, y: row.y, style: theme.headerAccent, clip: row)
         x = buffer.put("  \(time)", x: x, y: row.y, style: theme.header, clip: row)
         if state.looping { x = buffer.put("  ⟳ loop", x: x, y: row.y, style: theme.header, clip: row) }
+        if state.demoRunning { x = buffer.put("  demo: any key takes over", x: x, y: row.y, style: theme.headerAccent, clip: row) }
         let filter = state.configuration.filter
         if !filter.isEmpty {
             x = buffer.put("  filter: " + FilterForm.describe(filter), x: x, y: row.y, style: theme.headerAccent, clip: row)

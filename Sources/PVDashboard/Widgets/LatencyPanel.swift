@@ -75,13 +75,21 @@ public struct LatencyPanel: Widget {
         let ladderRows = min(LatencyPanel.percentiles.count, max(inner.height - 3, 0))
         let bucketRows = inner.height - 1 - ladderRows - (ladderRows > 0 ? 1 : 0)
         let recorded = histograms.map(LatencyPanel.recorded)
-        // The finest split of each power of two (up to 8 parts) whose rows still fit.
+        // The finest split of each power of two (up to 8 parts) whose rows still fit, but no
+        // finer than shows something new: when a coarser split has as many non-empty buckets
+        // for every engine, the finer one only adds empty rows.
         var k = 3
         var buckets: [[Int: UInt64]] = []
         while true {
             buckets = recorded.map { LatencyPanel.buckets($0, subdivisions: k) }
             let keys = buckets.flatMap(\.keys)
             if k == 0 || (keys.max() ?? 0) - (keys.min() ?? 0) + 1 <= bucketRows { break }
+            k -= 1
+        }
+        while k > 0 {
+            let coarser = recorded.map { LatencyPanel.buckets($0, subdivisions: k - 1) }
+            guard coarser.map(\.count) == buckets.map(\.count) else { break }
+            buckets = coarser
             k -= 1
         }
         let keys = buckets.flatMap(\.keys)
