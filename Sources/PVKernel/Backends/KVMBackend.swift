@@ -174,7 +174,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         descriptor = BackendDescriptor(
             id: .kvm, displayName: "kvm (\(profile.name), \(ept ? "EPT" : "shadow"))",
             transitions: transitionNames(Self.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
-            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") })
+            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") }
+                + [("overcommit", String(options.overcommit))])
         let native = try profile.cycles("native.exception_entry")
         priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
         // Shadow #PF: the exit comes on top of the guest's own exception delivery.
