@@ -88,10 +88,14 @@ final class DashboardLoop {
                 director = nil
                 state.demoRunning = false
             }
-            for command in state.apply(input) {
+            let commands = state.apply(input)
+            for command in commands {
                 if command == .quit { return 0 }
                 try execute(command)
             }
+            // A key shows the replay as it is now, not as of the last 10 Hz snapshot (a pause
+            // must not move the numbers once more afterwards).
+            if commands.isEmpty && input != .resize { takeSnapshot(clock.now) }
         }
     }
 

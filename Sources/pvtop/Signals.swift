@@ -9,6 +9,7 @@ enum Signals {
     static let pending = Atomic<Int32>(0)
     /// True between newterm and endwin: crash handlers and atexit restore the terminal only then.
     static let cursesActive = Atomic<Bool>(false)
+    private static let installed = Atomic<Bool>(false)
 
     static let terminating: [Int32] = [SIGINT, SIGTERM, SIGHUP]
     static let crashing: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
@@ -17,10 +18,23 @@ enum Signals {
     /// INT/TERM/HUP ourselves (its own SIGINT handler exits 1 and skips our cleanup) while it
     /// keeps WINCH (→ KEY_RESIZE) and TSTP (^Z restores the screen).
     static func install() {
+        // Once per process: a second install would record our own handler as the one to chain to.
+        guard !installed.exchange(true, ordering: .relaxed) else { unblock(); return }
         unblock()
         for sig in terminating {
+            var old = sigaction()
+            sigaction(sig, nil, &old)
+            previousTerminatingActions[Int(sig)] = old
             var action = sigaction()
-            action.__sigaction_handler.sa_handler = { sig in Signals.pending.store(sig, ordering: .relaxed) }
+            action.__sigaction_handler.sa_handler = { sig in
+                Signals.pending.store(sig, ordering: .relaxed)
+                // Chain to a handler installed before ours (`pvtop live`'s RecordingSignals, which
+                // its trace_pipe reader polls): it stops reading, so no read outlives the quit.
+                if let previous = previousTerminatingActions[Int(sig)].__sigaction_handler.sa_handler,
+                   unsafeBitCast(previous, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self) {
+                    previous(sig)
+                }
+            }
             sigemptyset(&action.sa_mask)
             action.sa_flags = 0
             sigaction(sig, &action, nil)
@@ -67,6 +81,10 @@ enum Signals {
         return sig == 0 ? nil : sig
     }
 }
+
+/// Actions that handled INT / TERM / HUP before ours, indexed by signal number. Safe without a
+/// lock for the same reason as `previousCrashActions` below.
+nonisolated(unsafe) private var previousTerminatingActions: [sigaction] = Array(repeating: sigaction(), count: 65)
 
 /// Actions that handled the crash signals before ours, indexed by signal number.
 /// Safe without a lock: written only in `Signals.install`, before the handler that reads an
