@@ -60,11 +60,15 @@ extension Pvtop {
                 let s = try recorder.run()
                 let exit = s.termination.map { ", workload \($0.description)" } ?? ""
                 printError("pvtop record: \(s.linesWritten) events written to \(output) (\(s.bytesWritten) bytes), lost \(s.totalLost)\(exit)")
+                if let sig = s.interruptedBy {
+                    printError("pvtop record: stopped by signal \(sig); the trace up to then was written, instance removed")
+                    throw ExitCode(128 + sig)
+                }
                 if case .exited(let code)? = s.termination, code != 0 { throw ExitCode(code) }
                 if case .signaled(let sig)? = s.termination { throw ExitCode(128 + sig) }
             } catch let e as RecordingError {
                 if case .interrupted(let sig) = e {
-                    printError("pvtop record: interrupted by signal \(sig); instance removed, no trace written")
+                    printError("pvtop record: interrupted by a second signal \(sig) while writing; instance removed, no trace written")
                     throw ExitCode(128 + sig)
                 }
                 printError("pvtop record: error: \(e.description)")

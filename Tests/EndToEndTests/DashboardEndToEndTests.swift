@@ -38,6 +38,7 @@ struct DashboardEndToEndTests {
         let t = try start()
         t.sendKeys("Space")
         #expect(t.waitFor("paused") { $0.contains("⏸") }.ok)
+        usleep(250_000)   // let the frame after the pause settle (snapshots come at 10 Hz)
         let a = header(t)
         usleep(400_000)
         #expect(header(t) == a)   // no progress while paused

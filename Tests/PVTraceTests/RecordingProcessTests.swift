@@ -97,7 +97,8 @@ extension RecordingProcessTests {
         }
 
         /// `pvtop record --duration 30`, SIGTERM after its instance appears: exit 128+15, no
-        /// instance, no output. Runs the built binary (next to the test bundle).
+        /// instance left, and the trace so far written, marked interrupted. Runs the built
+        /// binary (next to the test bundle).
         @Test func sigtermStopsARecordingAndRemovesItsInstance() throws {
             let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
                 .deletingLastPathComponent().appendingPathComponent("pvtop").path
@@ -130,8 +131,13 @@ extension RecordingProcessTests {
             }
             #expect(status & 0x7f == 0 && (status >> 8) & 0xff == 128 + SIGTERM)
             #expect(!instances(view).contains("pvtop-\(pid)"))
-            #expect(!FileManager.default.fileExists(atPath: out))
             #expect(!FileManager.default.fileExists(atPath: out + ".partial"))
+            defer { unlink(out) }
+            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            #expect(text.contains("# pvtop-provenance: interrupted=signal \(SIGTERM)"))
+            let reader = try FtraceTextReader(path: out)
+            while try reader.next() != nil {}
+            #expect(reader.diagnostics.warningCount == 0)
         }
 
         @Test func liveStreamDeliversOthersEventsButNotPvtopsOwnAndRemovesItsInstance() throws {

@@ -35,6 +35,9 @@ public struct TraceRecorder {
         public var termination: ChildProcess.Termination?
         public var linesWritten: UInt64
         public var bytesWritten: UInt64
+        /// The stop signal (SIGINT/SIGTERM/SIGHUP) that ended the recording early; the trace
+        /// up to that point was still written.
+        public var interruptedBy: Int32?
         public var totalLost: UInt64 { lostPerCPU.reduce(0) { $0 + $1.lost } }
     }
 
@@ -96,7 +99,10 @@ public struct TraceRecorder {
         try? instance.mark(endText)
         let tracedNanoseconds = monotonicNanoseconds() - t0
         instance.stop()
-        if let sig = RecordingSignals.pending { throw RecordingError.interrupted(signal: sig) }
+        // A stop signal ends the recording, not the work: what was traced is still written
+        // (nothing a user asked to write is lost). A second signal abandons the write.
+        let interruptedBy = RecordingSignals.pending
+        if interruptedBy != nil { recordingStopSignal.store(0, ordering: .relaxed) }
 
         let stats = instance.cpuStats()
         let cropper = options.crop
@@ -163,6 +169,7 @@ public struct TraceRecorder {
         } else {
             p.add("cropped", "no")
         }
+        if let sig = interruptedBy { p.add("interrupted", "signal \(sig): the trace ends where it was stopped") }
         p.add("lost", String(lost))
         p.add("lost-per-cpu", stats.map { "cpu\($0.cpu):overrun=\($0.overrun),dropped=\($0.dropped)" }.joined(separator: " "))
         p.addCounts(counts)
@@ -179,7 +186,8 @@ public struct TraceRecorder {
             throw error
         }
         return Summary(provenance: p, eventCounts: counts, lostPerCPU: stats, missingEvents: missing,
-                       termination: termination, linesWritten: kept, bytesWritten: writer.bytesOut)
+                       termination: termination, linesWritten: kept, bytesWritten: writer.bytesOut,
+                       interruptedBy: interruptedBy)
     }
 }
 
