@@ -141,6 +141,7 @@ import Testing
         let native = Fixtures.native(latencies: [.pageFault: Array(repeating: 600, count: 30) + [1500]])
         let xen = Fixtures.xen(latencies: [.pageFault: Array(repeating: 1200, count: 30) + [3000]])
         let b = render(LatencyPanel(engines: [native, xen], eventClass: .pageFault, theme: theme), 70, 12)
+        // Histograms keep 2 significant digits: 600 reads back as its bucket's top, 603.
         #expect(b.text == """
             ┌ latency · page_fault · ns, log2 buckets ─────── n=31  v/Tab: class ┐
             │                native                     xen-pv                   │
@@ -148,8 +149,8 @@ import Testing
             │      [1K, 2K)      1 ▋                       30 ██████████████████ │
             │      [2K, 4K)                                 1 ▋                  │
             │                                                                    │
-            │           p50    600 ns                    1.20 µs +600 ns         │
-            │           p95    600 ns                    1.20 µs +600 ns         │
+            │           p50    603 ns                    1.21 µs +604 ns         │
+            │           p95    603 ns                    1.21 µs +604 ns         │
             │           p99   1.50 µs                    3.00 µs +1.50 µs        │
             │         p99.9   1.50 µs                    3.00 µs +1.50 µs        │
             │        p99.99   1.50 µs                    3.00 µs +1.50 µs        │
