@@ -227,11 +227,17 @@ public struct DashboardState: Sendable, Equatable {
                     ToggleMenu.Item(label: $0.rawValue, isOn: configuration.backends.contains($0))
                 }))
         case .character("k"):
+            // The what-if knobs: KVM's pv features, then the machine-wide ones.
+            let o = configuration.options
             overlay = .kvmFeatures(ToggleMenu(
-                title: "KVM pv features",
+                title: "What if… (KVM pv features, paging, batching, host)",
                 items: KVMFeature.allCases.map {
-                    ToggleMenu.Item(label: $0.rawValue, isOn: configuration.options.kvmFeatures.contains($0))
-                }))
+                    ToggleMenu.Item(label: $0.rawValue, isOn: o.kvmFeatures.contains($0))
+                } + [
+                    ToggleMenu.Item(label: "kvm: no EPT (shadow paging)", isOn: o.ept == false),
+                    ToggleMenu.Item(label: "batching (multicall/deferred/ring)", isOn: o.batching),
+                    ToggleMenu.Item(label: "host overcommit 20%", isOn: o.overcommit > 0),
+                ]))
         case .character("f"):
             overlay = .filter(FilterForm(filter: configuration.filter))
         case .character("c"):
@@ -309,10 +315,20 @@ public struct DashboardState: Sendable, Equatable {
             case .apply:
                 overlay = nil
                 let on = Set(zip(KVMFeature.allCases, menu.items).filter { $0.1.isOn }.map(\.0))
-                guard on != configuration.options.kvmFeatures else { return [] }
-                configuration.options.kvmFeatures = on
+                let knobs = menu.items.dropFirst(KVMFeature.allCases.count).map(\.isOn)
+                var options = configuration.options
+                options.kvmFeatures = on
+                if knobs.count == 3 {
+                    options.ept = knobs[0] ? false : nil   // nil: the profile's CPU decides
+                    options.batching = knobs[1]
+                    options.overcommit = knobs[2] ? max(options.overcommit, 0.2) : 0
+                }
+                guard options != configuration.options else { return [] }
+                configuration.options = options
                 let off = KVMFeature.allCases.filter { !on.contains($0) }.map(\.rawValue)
-                say(off.isEmpty ? "kvm: all pv features on" : "kvm off: " + off.joined(separator: " "))
+                say((off.isEmpty ? "kvm: all pv features on" : "kvm off: " + off.joined(separator: " "))
+                    + (options.ept == false ? ", no EPT" : "") + (options.batching ? "" : ", no batching")
+                    + (options.overcommit > 0 ? ", overcommit \(Int(options.overcommit * 100))%" : ""))
                 return [.reconfigure(configuration)]
             }
             return []

@@ -27,7 +27,7 @@ public struct HelpOverlay: Widget {
         "← →    seek ∓5%     Home / End  start / end     l  loop     r  restart (reset counters)",
         "v Tab  next event class (V, Shift-Tab back; 1-9 0 pick one)",
         "t      view: overview, latency, headline (big slowdowns for talks)",
-        "b      backends shown      k  KVM pv features      p  next cost profile",
+        "b      backends shown      k  what-if knobs        p  next cost profile",
         "f      filter by event class / CPU / process      c  clear filter",
         "e      engine of the counter table    o  sort by rate / total / name    x  drill-down",
         "T      theme: dark, light, high-contrast, mono",

@@ -19,7 +19,7 @@ public struct KeyBar: Widget {
         case nil:
             return [("F1", "Help", 0), ("Space", state.playing ? "Pause" : "Play", 1), (".", "Step", 3),
                     ("+-", "Speed", 2), ("←→", "Seek", 3), ("b", "Backends", 4), ("v", "Class", 4),
-                    ("t", "View", 5), ("k", "KVM", 6), ("p", "Profile", 6), ("f", "Filter", 5),
+                    ("t", "View", 5), ("k", "What-if", 6), ("p", "Profile", 6), ("f", "Filter", 5),
                     ("x", "Drill", 7), ("o", "Sort", 7), ("l", "Loop", 8), ("r", "Reset", 8), ("q", "Quit", 0)]
         }
     }
