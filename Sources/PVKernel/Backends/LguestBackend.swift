@@ -120,17 +120,10 @@ public struct LguestBackend: RuleTableBackend, Sendable {
     public static let flushReasons = ["lazy-leave", "context-switch", "ring-full", "end"]
     enum Reason: Int { case lazyLeave, contextSwitch, ringFull, end }
 
-    enum Lazy { case none, mmu, cpu }
-    struct CPUState {
-        var lazy: Lazy = .none
-        var ring = 0
-        /// Between exit_mmap and pgd_free the mm is torn down with fullmm set: no pte_update hook.
-        var tearingDown = false
-    }
 
     public let descriptor: BackendDescriptor
     private let priced: PricedRules
-    private var cpus: [CPUState]
+    private var cpus: [LazyQueueCPU]
     private let batching: Bool
     private let hypercall, work, slotWrite, exceptionNative, interruptNative, storeCycles: Double
     private let flushAsync, loadGDTEntry, loadIDTEntry: TransitionID
@@ -145,7 +138,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         hypercall = try profile.cycles("lguest.hypercall")
         priced = try PricedRules(rules: Self.rules, profile: profile, descriptor: descriptor,
                                  overhead: [.hypercall: hypercall, .batched: hypercall])
-        cpus = Array(repeating: CPUState(), count: max(options.cpuCount, 1))
+        cpus = Array(repeating: LazyQueueCPU(), count: max(options.cpuCount, 1))
         batching = options.batching
         work = try profile.cycles("lguest.hcall_work")
         slotWrite = try profile.cycles("lguest.ring_slot_write")
@@ -161,7 +154,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
-        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(CPUState(), count: context.cpu + 1 - cpus.count)) }
+        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(LazyQueueCPU(), count: context.cpu + 1 - cpus.count)) }
         for _ in 0..<call.count { performOne(call, context, &ledger) }
     }
 
@@ -204,14 +197,14 @@ public struct LguestBackend: RuleTableBackend, Sendable {
                 // lazy_hcall → async_hcall: a free slot (hcall_status 0xFF) takes the call; if the
                 // next slot is still pending, "Table full, so do normal hcall which will flush
                 // table" (lguest/boot.c async_hcall, read in several 2.6.2x-4.x copies).
-                if cpus[cpu].ring < Self.ringSize {
-                    cpus[cpu].ring += 1
+                if cpus[cpu].queued < Self.ringSize {
+                    cpus[cpu].queued += 1
                     ledger.charge(slotWrite)
                 } else {
                     ledger.transition(priced.transition[Int(op.rawValue)],
-                                      cycles: hypercall + work + Double(cpus[cpu].ring) * work)
-                    ledger.batchFlushed(entries: cpus[cpu].ring, reason: Reason.ringFull.rawValue)
-                    cpus[cpu].ring = 0
+                                      cycles: hypercall + work + Double(cpus[cpu].queued) * work)
+                    ledger.batchFlushed(entries: cpus[cpu].queued, reason: Reason.ringFull.rawValue)
+                    cpus[cpu].queued = 0
                 }
             } else {
                 priced.price(op, count: 1, &ledger)
@@ -220,15 +213,15 @@ public struct LguestBackend: RuleTableBackend, Sendable {
     }
 
     private mutating func drain(_ cpu: Int, _ reason: Reason, _ ledger: inout Ledger) {
-        let n = cpus[cpu].ring
+        let n = cpus[cpu].queued
         ledger.transition(flushAsync, cycles: hypercall + Double(n) * work)
         if n > 0 { ledger.batchFlushed(entries: n, reason: reason.rawValue) }
-        cpus[cpu].ring = 0
+        cpus[cpu].queued = 0
     }
 
     public mutating func finish(_ ledger: inout Ledger) {
-        for cpu in cpus.indices where cpus[cpu].ring > 0 { drain(cpu, .end, &ledger) }
+        for cpu in cpus.indices where cpus[cpu].queued > 0 { drain(cpu, .end, &ledger) }
     }
 
-    public func ringEntries(cpu: Int) -> Int { cpus[cpu].ring }
+    public func ringEntries(cpu: Int) -> Int { cpus[cpu].queued }
 }

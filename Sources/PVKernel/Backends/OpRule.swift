@@ -133,3 +133,15 @@ public enum MSR {
     public static let x2apicEOI: UInt64 = 0x80b
     public static let tsc: UInt64 = 0x10
 }
+
+/// Per-CPU lazy mode (paravirt_lazy_mode: arch/x86/kernel/paravirt.c), shared by the batching backends.
+enum LazyMode { case none, mmu, cpu }
+
+/// Per-CPU state of a backend that queues lazy calls (VMI's deferred queue, lguest's async ring).
+struct LazyQueueCPU {
+    var lazy: LazyMode = .none
+    /// Calls queued since the last flush.
+    var queued = 0
+    /// Between exit_mmap and pgd_free the mm is torn down with fullmm set: no pte_update hook.
+    var tearingDown = false
+}

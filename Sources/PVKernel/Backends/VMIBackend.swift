@@ -120,7 +120,6 @@ public struct VMIBackend: RuleTableBackend, Sendable {
 
     public static let flushReasons = ["lazy-leave", "context-switch", "lazy-flush", "end"]
     enum Reason: Int { case lazyLeave, contextSwitch, lazyFlush, end }
-    enum Lazy { case none, mmu, cpu }
 
     /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: pvops.md §3 says
     /// `VMI_PAGE_DEFER` "may queue update until TLB inval"; what else the ROM queues is unverified).
@@ -131,16 +130,10 @@ public struct VMIBackend: RuleTableBackend, Sendable {
     private static let deferredMMUFlags = PVOp.allCases.map { deferredInMMU.contains($0) }
     private static let deferredCPUFlags = PVOp.allCases.map { deferredInCPU.contains($0) }
 
-    struct CPUState {
-        var lazy: Lazy = .none
-        var queued = 0
-        /// Between exit_mmap and pgd_free the mm is torn down with fullmm set: no pte_update hook.
-        var tearingDown = false
-    }
 
     public let descriptor: BackendDescriptor
     private let priced: PricedRules
-    private var cpus: [CPUState]
+    private var cpus: [LazyQueueCPU]
     private let batching: Bool
     private let deferredEntry, deferredApply, romExit, icrWait, localFlush, exceptionNative, interruptNative, syscallNative, storeCycles: Double
     private let setLazyMode, deferredFlush: TransitionID
@@ -152,7 +145,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
             transitions: names.map { TransitionInfo($0 == "trap" ? .trap : .romCall, $0) },
             flushReasons: Self.flushReasons, settings: [("deferred mode", options.batching ? "on" : "off")])
         priced = try PricedRules(rules: Self.rules, profile: profile, descriptor: descriptor)
-        cpus = Array(repeating: CPUState(), count: max(options.cpuCount, 1))
+        cpus = Array(repeating: LazyQueueCPU(), count: max(options.cpuCount, 1))
         batching = options.batching
         deferredEntry = try profile.cycles("vmi.deferred_entry")
         deferredApply = try profile.cycles("vmi.deferred_apply")
@@ -175,14 +168,14 @@ public struct VMIBackend: RuleTableBackend, Sendable {
     private let apicWriteCycles: Double
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
-        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(CPUState(), count: context.cpu + 1 - cpus.count)) }
+        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(LazyQueueCPU(), count: context.cpu + 1 - cpus.count)) }
         for _ in 0..<call.count { performOne(call, context, &ledger) }
     }
 
     private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
         let cpu = ctx.cpu
         let op = call.op
-        let lazy = ctx.inInterrupt || !batching ? Lazy.none : cpus[cpu].lazy
+        let lazy = ctx.inInterrupt || !batching ? LazyMode.none : cpus[cpu].lazy
         switch op {
         case .exit_mmap:
             cpus[cpu].tearingDown = true

@@ -135,10 +135,9 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         var workCycles: Double
     }
 
-    enum Lazy { case none, mmu, cpu }
 
     struct CPUState {
-        var lazy: Lazy = .none
+        var lazy: LazyMode = .none
         /// TIF_LAZY_MMU_UPDATES: lazy MMU was interrupted by a context switch.
         var resumeLazyMMU = false
         var entries: [Entry] = []
@@ -361,7 +360,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
 
     /// The lazy mode calls see: NONE in interrupt context (xen_get_lazy_mode: in_interrupt()).
     @inline(__always)
-    private func mode(_ ctx: CallContext) -> Lazy {
+    private func mode(_ ctx: CallContext) -> LazyMode {
         ctx.inInterrupt || !batching ? .none : cpus[ctx.cpu].lazy
     }
 
@@ -385,7 +384,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
     }
 
     /// xen_mc_issue(mode): flush unless the CPU is in that lazy mode.
-    private mutating func issue(_ cpu: Int, _ ctx: CallContext, _ lazy: Lazy, _ ledger: inout Ledger) {
+    private mutating func issue(_ cpu: Int, _ ctx: CallContext, _ lazy: LazyMode, _ ledger: inout Ledger) {
         let m = mode(ctx)
         if lazy == .none || m != lazy { flush(cpu, .notLazy, &ledger) }
     }
