@@ -144,7 +144,7 @@ public struct Kernel {
                 out.segment(.tlbFlush, context) { $0.addLocalFlush(pages: pages, ceiling: p.flushCeiling) }
             case .remoteSendIPI:
                 cpus[cpu].pending = .shootdownSend(targets: 0, pages: pages)
-            case .remoteSwitchedMM:
+            case .remoteWrongCPU:
                 return // the target had switched away: nothing flushed.
             }
 

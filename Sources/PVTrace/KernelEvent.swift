@@ -98,7 +98,7 @@ public struct KernelEvent: Sendable, Equatable {
         case localShootdown = 2    // "local shootdown"
         case localMMShootdown = 3  // "local MM shootdown": the sender's own flush
         case remoteSendIPI = 4     // "remote IPI send": the sender decided to IPI others
-        case remoteSwitchedMM = 5  // target had already switched mm ("remote ipi, switched mm"?)
+        case remoteWrongCPU = 5    // TLB_REMOTE_WRONG_CPU, printed "remote wrong CPU (5)": the target no longer runs that mm
     }
 
     /// The irq_vectors tracepoint families (arch/x86/include/asm/trace/irq_vectors.h).
