@@ -84,7 +84,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .set_p4d: OpRule(.batched, "pinned: mmu_update ×2 (kernel + user pgd)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_p4d"),
         .pte_clear: OpRule(.batched, "mmu_update (set_pte of 0)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "asm/paravirt.h pte_clear → set_pte"),
         .ptep_modify_prot_start: OpRule(.memory, "plain read of the PTE", cost: "native.memory_op", source: "\(mmu) xen_ptep_modify_prot_start"),
-        .ptep_modify_prot_commit: OpRule(.batched, "mmu_update MMU_PT_UPDATE_PRESERVE_AD", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_ptep_modify_prot_commit"),
+        .ptep_modify_prot_commit: OpRule(.batched, "mmu_update MMU_PT_UPDATE_PRESERVE_AD", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_ptep_modify_prot_commit; commit e57778a1: \"a single hypercall whose cost is amortized in a batched multicall\""),
         .pte_val: OpRule(.memory, "mfn → pfn via the m2p table", cost: "xen.p2m_lookup", source: "\(mmu) xen_pte_val"),
         .make_pte: OpRule(.memory, "pfn → mfn via the p2m table", cost: "xen.p2m_lookup", source: "\(mmu) xen_make_pte"),
         .lazy_mmu_enter: OpRule(.memory, "enter XEN_LAZY_MMU", source: "\(mmu) xen_enter_lazy_mmu"),
@@ -107,7 +107,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .apic_eoi: OpRule(.memory, "clear the event-channel pending bit (no APIC)", cost: "xen.vcpu_info_access", source: "drivers/xen/events/events_base.c (no local APIC in PV)"),
         .send_ipi: OpRule(.hypercall, "EVTCHNOP_send per target CPU", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/smp.c __xen_send_IPI_mask"),
         .set_next_event: OpRule(.hypercall, "vcpu_op(VCPUOP_set_singleshot_timer)", cost: "xen.simple_item", transition: "vcpu_op", source: "xen/time.c xen_vcpuop_set_next_event"),
-        .pte_direct_write: OpRule(.trap, "write to a pinned (RO) page table: Xen traps and emulates (unpinned after exit_mmap: plain store)", cost: "xen.ptwr_emulate", transition: "ptwr_emulate", source: "\(mmu) xen_pin_page comment (trap'n'emulate); pvops.md §4.1 (unverified per mm function)"),
+        .pte_direct_write: OpRule(.trap, "write to a pinned (RO) page table: Xen traps and emulates (unpinned after exit_mmap: plain store)", cost: "xen.ptwr_emulate", transition: "ptwr_emulate", source: "\(mmu) xen_pin_page comment (\"Xen won't do the trap'n'emulate\" unless pinned); commit e57778a1 (mprotect PTE writes were \"two expensive trap-and-emulate faults\"); x86 ptep_get_and_clear = native xchg, no pv hook (asm/pgtable.h, 6.x)"),
     ]
 
     /// The hypercalls (kind .hypercall) and guest traps (kind .trap) it can emit.
@@ -364,7 +364,8 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         ctx.inInterrupt || !batching ? .none : cpus[ctx.cpu].lazy
     }
 
-    /// xen_mc_entry / xen_mc_extend_args.
+    /// xen_mc_entry / xen_mc_extend_args (multicalls.c __xen_mc_entry: slots are checked before
+    /// argument space; argument offsets are 8-byte aligned, which all sizes here already are).
     private mutating func queue(_ cpu: Int, _ hypercall: TransitionID, bytes: Int, work: Double, coalesce: Bool,
                                 _ ledger: inout Ledger) {
         if coalesce, let last = cpus[cpu].entries.last, last.hypercall == hypercall,
