@@ -88,11 +88,9 @@ public struct Kernel {
                 $0.add(.syscall_entry)
                 $0.addIRQPairs(p.syscallIRQPairs)
             }
-            cpus[cpu].inSyscall = true
         case .syscallExit:
             // An exit without its enter (trace started mid-syscall) still returns to user.
             out.segment(.syscall, context, final: true) { $0.add(.usergs_sysret64) }
-            cpus[cpu].inSyscall = false
 
         case let .memorySyscall(kind, _, length):
             let pages = min(Int((length + 4095) / 4096), p.maxPTEsPerSyscall)
@@ -356,7 +354,6 @@ public struct Kernel {
         enum Pending: Equatable { case none, contextSwitch, shootdownSend(targets: Int, pages: Int32) }
         var pending: Pending = .none
         var idlePending = false
-        var inSyscall = false
         var absorbICR = 0
         var expectedShootdowns = 0
         var shootdownMaskTargets = 0

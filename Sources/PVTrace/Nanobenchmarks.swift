@@ -49,21 +49,12 @@ public enum Nanobenchmark: String, CaseIterable, Sendable {
         out += "# pvtop-provenance: profile=nanobench-\(rawValue)\n"
         out += "# pvtop-provenance: iterations=\(iterations)\n"
         if let p = published { out += "# pvtop-provenance: mirrors=\(p.source)\n" }
-        out += "# tracer: nop\n#\n"
-        out += "# entries-in-buffer/entries-written: \(iterations)/\(iterations)   #P:1\n#\n"
-        out += "#           TASK-PID       TGID    CPU#  |||||  TIMESTAMP  FUNCTION\n"
-        out += "#              | |           |       |   |||||     |         |\n"
+        out += ftraceHeader(entries: UInt64(iterations), cpus: 1)
+        let task = SynthTask(pid: 100, tgid: 100, comm: "nanobench")
         for i in 0..<iterations {
-            let us = 1_000_000 + i * 10
-            let stamp = "\(us / 1_000_000).\(String(us % 1_000_000).leftPadded(6))"
-            out += "       nanobench-100     (    100) [000] ...1.  \(stamp): tracing_mark_write: pvtop-op \(ops)\n"
+            out += ftraceLine(task: task, cpu: 0, flags: "...1.", nanoseconds: 1_000_000_000 + UInt64(i) * 10_000,
+                              text: "tracing_mark_write: pvtop-op \(ops)")
         }
         return out
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

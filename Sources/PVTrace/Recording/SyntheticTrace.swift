@@ -124,6 +124,17 @@ func ftraceHeader(entries: UInt64, cpus: Int) -> String {
     """
 }
 
+/// One line as tracefs `trace` prints it with record-tgid on. trace_output.c: "%16s-%-7d "
+/// comm/pid, "(%7d) " tgid ("(-------) " for 0), "[%03d] ", flags, " %5lu.%06lu: ".
+func ftraceLine(task t: SynthTask, cpu: Int, flags: String, nanoseconds now: UInt64, text: String) -> String {
+    let comm = t.pid == 0 ? "<idle>" : t.comm
+    var s = pad(comm, 16, right: true) + "-" + pad(String(t.pid), 7, right: false) + " "
+    s += t.pid == 0 ? "(-------) " : "(" + pad(String(t.tgid), 7, right: true) + ") "
+    s += "[" + zeroPad(cpu, 3) + "] " + flags + " "
+    s += pad(String(now / 1_000_000_000), 5, right: true) + "." + zeroPad(Int(now % 1_000_000_000 / 1000), 6)
+    return s + ": " + text + "\n"
+}
+
 struct SynthTask: Equatable {
     var pid: Int32
     var tgid: Int32
@@ -170,16 +181,7 @@ final class SynthGenerator {
 
     private func emitRaw(_ cpu: Int, _ flags: String, _ name: String, _ text: String, task t: SynthTask) {
         counts[name, default: 0] += 1
-        guard let sink else { return }
-        // trace_output.c: "%16s-%-7d " comm/pid, "(%7d) " tgid ("(-------) " for 0),
-        // "[%03d] ", flags, " %5lu.%06lu: ".
-        let comm = t.pid == 0 ? "<idle>" : t.comm
-        var s = pad(comm, 16, right: true) + "-" + pad(String(t.pid), 7, right: false) + " "
-        s += t.pid == 0 ? "(-------) " : "(" + pad(String(t.tgid), 7, right: true) + ") "
-        s += "[" + zeroPad(cpu, 3) + "] " + flags + " "
-        s += pad(String(now / 1_000_000_000), 5, right: true) + "." + zeroPad(Int(now % 1_000_000_000 / 1000), 6)
-        s += ": " + text + "\n"
-        sink(s)
+        sink?(ftraceLine(task: t, cpu: cpu, flags: flags, nanoseconds: now, text: text))
     }
 
     /// Timer ticks due by `now`, each on the CPU's current task (or idle), in time order.
