@@ -25,15 +25,10 @@ extension Pvtop {
         var strict = false
 
         func run() throws {
-            do {
+            try reportingUserErrors {
                 let reader = try FtraceTextReader(path: trace, strict: strict)
                 let inspection = try TraceInspection(source: reader, name: reader.name)
                 print(inspection.report(), terminator: "")
-            } catch let error as TraceError {
-                // write(2) rather than stderr: the C global is not concurrency-safe in Swift 6.
-                let message = Array("pvtop: \(error)\n".utf8)
-                _ = message.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-                throw ExitCode(2)
             }
         }
     }

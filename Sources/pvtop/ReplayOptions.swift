@@ -129,7 +129,7 @@ struct CLIError: Error, CustomStringConvertible {
 /// stderr and exit status 2, never a crash or a stack trace.
 func reportingUserErrors(_ body: () throws -> Void) throws {
     func fail(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("pvtop: \(message)\n".utf8))
+        printError("pvtop: \(message)")
         return ExitCode(2)
     }
     do {
