@@ -7,20 +7,36 @@ import PVTrace
 extension Pvtop.Replay {
     /// Opens the ncurses dashboard on `replay` (the default when no --headless output is
     /// asked); `--demo` loops over the bundled traces.
-    func runDashboardOrExplain(_ replay: PVReplay.Replay) throws {
+    func runDashboardOrExplain(_ replay: PVReplay.Replay, path: String) throws {
         guard dashboardHasTerminal() else { throw ExitCode(2) }
-        // The header and the ±5% seek keys need the length: one quick pass over the file.
-        let duration = try? replay.scanDuration()
+        // The header and the ±5% seek keys need the length: a plain file's head and tail tell
+        // it at once; a compressed one needs a pass, which only small files get before the
+        // first frame (a large one shows the length once the replay reaches the end).
+        let duration = Self.durationBeforeFirstFrame(replay, path: path)
         let configuration = replay.configuration
         let parameters = replay.parameters
         let strict = self.strict
         let playlist = DemoPlaylist(traces: BundledTraces.all()) { path in
             let r = try PVReplay.Replay(name: (path as NSString).lastPathComponent, configuration: configuration,
                                         parameters: parameters) { try FtraceTextReader(path: path, strict: strict) }
-            _ = try? r.scanDuration()
+            _ = Self.durationBeforeFirstFrame(r, path: path)
             return r
         }
         let status = try runDashboard(replay: replay, options: dashboard.options(traceDurationNanoseconds: duration, demo: playlist))
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Compressed traces up to this size are scanned for their length before the first frame
+    /// (the bundled ones, ~1 MB of .xz, take well under 100 ms).
+    static let scanBeforeFirstFrameBytes: UInt64 = 8 << 20
+
+    static func durationBeforeFirstFrame(_ replay: PVReplay.Replay, path: String) -> UInt64? {
+        if let d = TraceDurationProbe.plainTextDurationNanoseconds(path: path) {
+            replay.adoptDuration(d)
+            return d
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64
+        guard let size, size <= scanBeforeFirstFrameBytes else { return nil }
+        return try? replay.scanDuration()
     }
 }

@@ -19,6 +19,7 @@ final class DashboardLoop {
     private let demo: DemoPlaylist?
     private var director: DemoDirector?
     private var demoStart: ContinuousClock.Instant
+    private let exitWhen: DashboardExit?
 
     private var eventBudget = 5_000
     private var budgetSinceSnapshot = 0
@@ -38,6 +39,7 @@ final class DashboardLoop {
         state = DashboardState(configuration: replay.configuration, profiles: options.profiles,
                                theme: options.theme, speed: options.speed)
         demo = options.demo
+        exitWhen = options.exitWhen
         director = options.demo.map { DemoDirector(traceCount: max($0.traces.count, 1)) }
         demoStart = clock.now
         rateNextTakenAt = clock.now
@@ -78,6 +80,11 @@ final class DashboardLoop {
             if dirty {
                 draw()
                 dirty = false
+                switch exitWhen {
+                case .firstFrame?: return 0
+                case .end? where snapshot.finished: return 0
+                default: break
+                }
             }
             let wait = nextTick - clock.now
             let waitMilliseconds = max(Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000), 0)
