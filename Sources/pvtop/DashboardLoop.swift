@@ -61,7 +61,10 @@ final class DashboardLoop {
         while true {
             if let sig = Signals.take() { return 128 + sig }
             let now = clock.now
-            if now >= nextTick {
+            // As fast as possible: never sleep while there is trace left; the event budget
+            // alone paces the frames (draws still follow the 10 Hz snapshots).
+            let busy = state.isMaxSpeed && state.playing && !replay.isFinished
+            if now >= nextTick || busy {
                 // After a stall (^Z, a slow frame) do not catch up: at most 100 ms count.
                 let elapsed = min(UInt64((now - lastTick).components.attoseconds / 1_000_000_000)
                                   + UInt64((now - lastTick).components.seconds) * 1_000_000_000, 100_000_000)
@@ -87,7 +90,7 @@ final class DashboardLoop {
                 }
             }
             let wait = nextTick - clock.now
-            let waitMilliseconds = max(Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000), 0)
+            let waitMilliseconds = busy ? 0 : max(Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000), 0)
             guard let input = terminal.readKey(timeoutMilliseconds: waitMilliseconds) else { continue }
             dirty = true
             if director != nil && input != .resize {

@@ -15,10 +15,10 @@ import Testing
                            "--work-dir", dir], environment: ["SWIFT_BACKTRACE": "interactive=no"])
         #expect(r.status == 0, "\(r.output)")
         for stage in ["wc -l", "reader", "native only", "five engines", "headless", "dashboard",
-                      "first frame, bundled", "first frame, 1 GB", "frame 200×60 render"] {
+                      "first frame, bundled", "first frame, big", "frame 200×60 render"] {
             #expect(r.output.contains("\n" + stage + " "), "stage \(stage)")
         }
-        for figure in ["five engines ÷ reader alone", "dashboard --speed 0 over headless", "first frame, 1 GB trace",
+        for figure in ["five engines ÷ reader alone", "dashboard --speed 0 over headless", "first frame, generated trace",
                        "peak RSS of pvtop", "frame render 200×60"] {
             let line = r.output.split(separator: "\n").first { $0.hasPrefix(figure) }
             #expect(line.map { $0.hasSuffix("yes") || $0.hasSuffix("NO") } == true, "figure \(figure): \(line ?? "missing")")
