@@ -26,12 +26,18 @@ extension Pvtop.Replay {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Compressed traces up to this size are scanned for their length before the first frame
-    /// (the bundled ones, ~1 MB of .xz, take well under 100 ms).
+    /// Compressed traces without a recorded length, up to this size, are scanned for it before
+    /// the first frame; larger ones show the length once the replay reaches the end.
     static let scanBeforeFirstFrameBytes: UInt64 = 8 << 20
 
+    /// The trace's length for the header, the seek keys and the default speed, without a full
+    /// pass where possible: a plain file's head and tail, or the `traced-ms` that `pvtop record`
+    /// writes in the provenance (the span of the cropped events, to 0.1 ms). The end of the
+    /// replay replaces the estimate with the exact length.
     static func durationBeforeFirstFrame(_ replay: PVReplay.Replay, path: String) -> UInt64? {
-        if let d = TraceDurationProbe.plainTextDurationNanoseconds(path: path) {
+        if let d = TraceDurationProbe.plainTextDurationNanoseconds(path: path)
+            ?? replay.snapshot().trace.provenance.first(where: { $0.key == "traced-ms" })
+                .flatMap({ Double($0.value) }).flatMap({ $0.isFinite && $0 >= 0 && $0 < 1e12 ? UInt64($0 * 1e6) : nil }) {
             replay.adoptDuration(d)
             return d
         }
