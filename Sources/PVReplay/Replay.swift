@@ -1,3 +1,4 @@
+import Foundation
 import Histogram
 import PVKernel
 import PVTrace
@@ -24,6 +25,10 @@ public final class Replay: ReplayControl {
     @exclusivity(unchecked) private var kernel: Kernel
     @exclusivity(unchecked) private var engines: [any PricingEngine] = []
     @exclusivity(unchecked) private var expansion = Expansion()
+    /// Expanded events waiting for the engines (priced together, engines across the cores).
+    @exclusivity(unchecked) private var pending = PricingBatch()
+    /// Threads pricing engines at once (1 = one event at a time on the calling thread).
+    public let pricingThreads: Int
     @exclusivity(unchecked) private var lookahead: KernelEvent?
     private var traceStart: UInt64?
     private var lastTimestamp: UInt64 = 0
@@ -38,10 +43,11 @@ public final class Replay: ReplayControl {
     ///   - open: returns a new source at the first line; called again on restart.
     ///   - restartable: false for a live source (restart/seek-back are then refused).
     public init(name: String, configuration: ReplayConfiguration, parameters: KernelParameters,
-                restartable: Bool = true, makeBackend: @escaping BackendMaker = BackendFactory.make,
+                restartable: Bool = true, pricingThreads: Int = Replay.defaultPricingThreads, makeBackend: @escaping BackendMaker = BackendFactory.make,
                 loadProfile: @escaping (String) throws -> CostProfile = CostProfile.load,
                 open: @escaping () throws -> any TraceSource) throws {
         self.makeBackend = makeBackend
+        self.pricingThreads = max(pricingThreads, 1)
         self.profileLoader = loadProfile
         self.name = name
         self.configuration = configuration
@@ -54,8 +60,12 @@ public final class Replay: ReplayControl {
         try start()
     }
 
+    /// All the cores this process may use: the engines are independent of each other.
+    public static var defaultPricingThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
+
     /// Build engines at the first event (their clocks start there).
     private func start() throws {
+        pending.removeAll()
         isFinished = false
         eventIndex = 0
         lookahead = try nextEvent()
@@ -101,11 +111,13 @@ public final class Replay: ReplayControl {
             lookahead = try nextEvent()
             if lookahead == nil { finishEngines() }
         }
+        pricePending()
     }
 
     public func step() throws {
         guard let event = lookahead else { return }
         feed(event)
+        pricePending()
         lookahead = try nextEvent()
         if lookahead == nil { finishEngines() }
     }
@@ -137,6 +149,7 @@ public final class Replay: ReplayControl {
     public var position: UInt64 { lastTimestamp &- min(traceStart ?? 0, lastTimestamp) }
 
     public func snapshot() -> Snapshot {
+        pricePending()
         let metrics = engines.map { $0.snapshotMetrics() }
         let nativeTime = metrics.first?.simulatedNanoseconds ?? 0
         let engineSnapshots = zip(engines, metrics).map { engine, m in
@@ -152,7 +165,8 @@ public final class Replay: ReplayControl {
 
     /// Per-interval latency windows of every engine (CSV percentiles), reset on read.
     public func takeWindows() -> [Histogram<UInt64>] {
-        engines.indices.map { engines[$0].takeWindow() }
+        pricePending()
+        return engines.indices.map { engines[$0].takeWindow() }
     }
 
     /// A duration learnt without reading the trace (a plain file's tail); the end of the
@@ -188,19 +202,27 @@ public final class Replay: ReplayControl {
         if let cpu = filter.cpu, Int(event.cpu) != cpu { return }
         if let pid = matchedPid, event.pid != pid { return }
         if let comm = matchedComm, event.commID != comm { return }
-        if case let .marker(textID) = event.kind {
-            kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
-        } else {
-            kernel.expand(event, into: &expansion)
+        let slot = pending.reserve(event, eventIndex: eventIndex)
+        pending.withExpansion(slot) { expansion in
+            if case let .marker(textID) = event.kind {
+                kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
+            } else {
+                kernel.expand(event, into: &expansion)
+            }
+            if let only = filter.eventClass {
+                expansion.segments.removeAll { $0.eventClass != only }
+            }
         }
-        if let only = filter.eventClass {
-            expansion.segments.removeAll { $0.eventClass != only }
-        }
-        for i in engines.indices { engines[i].consume(event, expansion, eventIndex: eventIndex) }
+        if pending.isFull { pricePending() }
+    }
+
+    private func pricePending() {
+        pending.price(engines, threads: pricingThreads)
     }
 
     private func finishEngines() {
         guard !isFinished else { return }
+        pricePending()
         kernel.finish(into: &expansion)
         for i in engines.indices {
             if !expansion.isEmpty { engines[i].consumeTrailing(expansion) }

@@ -74,7 +74,8 @@ extension Pvtop {
                         events = 0
                         while let r = try reader.next() { if case .event = r { events &+= 1 } }
                     } else {
-                        let replay = try PVReplay.Replay(name: path, configuration: configuration, parameters: parameters) {
+                        let replay = try PVReplay.Replay(name: path, configuration: configuration, parameters: parameters,
+                                                         pricingThreads: engines.threads) {
                             try FtraceTextReader(path: path)
                         }
                         try replay.advance(toTraceTime: .max, eventBudget: .max)

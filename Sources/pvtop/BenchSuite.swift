@@ -54,6 +54,7 @@ struct BenchSuite {
         if let mawk { try measure("mawk", [mawk, "{c[$5]++}", big]) }
         try measure("reader", [executable, "bench", big, "--reader-only", "--repeats", "1"])
         try measure("native only", [executable, "bench", big, "--repeats", "1", "--backends", "native"])
+        try measure("five engines, 1 thread", [executable, "bench", big, "--repeats", "1", "--threads", "1"])
         try measure("five engines", [executable, "bench", big, "--repeats", "1"])
         try measure("headless", [executable, "replay", big, "--headless"])
         try measure("dashboard", [executable, "replay", big, "--speed", "0", "--exit-when", "end"], terminal: true)
@@ -63,7 +64,7 @@ struct BenchSuite {
 
         let lines = Double(made.eventLines)
         print(pad("stage", 22) + pad("min s", 9) + pad("median s", 10) + pad("max s", 9) + pad("M lines/s", 11) + "peak RSS")
-        for name in ["wc -l", "mawk", "reader", "native only", "five engines", "headless", "dashboard",
+        for name in ["wc -l", "mawk", "reader", "native only", "five engines, 1 thread", "five engines", "headless", "dashboard",
                      "first frame, bundled", "first frame, big"] {
             guard let s = stages[name] else { continue }
             let perSecond = name.hasPrefix("first frame") ? "" : String(format: "%.2f", lines / s.median / 1e6)
@@ -85,6 +86,7 @@ struct BenchSuite {
         row("reader speed ÷ mawk '{c[$5]++}' speed", m("mawk").flatMap { a in m("reader").map { a / $0 } }, "%.2f×", "≥ 2×") { $0 >= 2 }
         row("reader speed ÷ wc -l speed", m("wc -l").flatMap { a in m("reader").map { a / $0 } }, "%.3f×", "—") { _ in true }
         row("five engines ÷ reader alone (throughput)", m("reader").flatMap { a in m("five engines").map { 100 * a / $0 } }, "%.0f %%", "≥ 50 %") { $0 >= 50 }
+        row("five engines, all cores ÷ one thread (speed-up)", m("five engines, 1 thread").flatMap { a in m("five engines").map { a / $0 } }, "%.2f×", "—") { _ in true }
         row("one engine ÷ reader alone (throughput)", m("reader").flatMap { a in m("native only").map { 100 * a / $0 } }, "%.0f %%", "—") { _ in true }
         row("dashboard --speed 0 over headless, to the end", m("headless").flatMap { a in m("dashboard").map { 100 * ($0 / a - 1) } }, "%+.1f %%", "≤ +5 %") { $0 <= 5 }
         row("first frame, bundled trace", m("first frame, bundled").map { $0 * 1e3 }, "%.0f ms", "≤ 200 ms") { $0 <= 200 }

@@ -44,7 +44,7 @@ extension Pvtop {
             let parameters = try KernelParameters.load(engines.kernelModel)
             let strict = self.strict
             let replay = try PVReplay.Replay(name: (path as NSString).lastPathComponent, configuration: configuration,
-                                             parameters: parameters) {
+                                             parameters: parameters, pricingThreads: engines.threads) {
                 try FtraceTextReader(path: path, strict: strict)
             }
             if headless || output.isRequested {

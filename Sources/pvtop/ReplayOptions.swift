@@ -31,9 +31,18 @@ struct EngineOptions: ParsableArguments {
         valueName: "p"))
     var overcommit: Double = 0
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads pricing the engines at once (default: every core; 1 = one event at a time). The output is the same either way.",
+        valueName: "n"))
+    var threads: Int = PVReplay.Replay.defaultPricingThreads
+
     @Option(name: .customLong("kernel-model"), help: ArgumentHelp(
         "Kernel-model parameters JSON (default: the bundled kernel-model.json).", valueName: "file"))
     var kernelModel: String?
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+    }
 
     func backendIDs() throws -> [BackendID] {
         var ids: [BackendID] = []
