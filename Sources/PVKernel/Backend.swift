@@ -2,7 +2,7 @@
 /// batch queues, pv features, the CPU cost profile). One backend per file, whose heart is a
 /// table op → action with the source of each row.
 ///
-/// Backends never see trace events (DESIGN.md rule 1): only ops and the `CallContext`.
+/// Backends never see trace events (the paravirt-ops split: one kernel, pluggable hypervisor interface): only ops and the `CallContext`.
 public protocol Backend {
     /// Name, display label and the transitions (hypercalls / exits / ROM calls) it can emit.
     var descriptor: BackendDescriptor { get }
@@ -18,6 +18,15 @@ public enum BackendID: String, Sendable, CaseIterable, Codable {
     case vmi
     case kvm
     case lguest
+
+    /// The guest kernel each backend's pv_ops serve: VMI and lguest existed only for i386
+    /// 2.6.2x kernels (VMI removed in 2.6.37, lguest i386-only until its removal in 4.14).
+    public var guestKernel: GuestKernel {
+        switch self {
+        case .vmi, .lguest: return .i386_2_6
+        default: return .x86_64
+        }
+    }
 }
 
 public enum TransitionKind: String, Sendable, CaseIterable, Codable {

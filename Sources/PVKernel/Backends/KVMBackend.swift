@@ -111,6 +111,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
         .set_next_event: OpRule(.vmExit, "wrmsr TSC_DEADLINE → MSR_WRITE (irqoff fastpath)", cost: "kvm.exit.MSR_WRITE_fastpath", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
         .pte_direct_write: OpRule(.instruction, "store / xchg (EPT: no exit)", cost: "native.memory_op", source: "native"),
+        .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs (no exit)", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load; WRFSBASE/WRGSBASE are not VMX exit conditions (Intel SDM Vol. 3C ch. 25)"),
     ]
 
     private static let shadowSource = "kvm/mmu (shadow paging, !tdp_enabled); Adams & Agesen ASPLOS'06 HW VMM"
@@ -324,7 +325,9 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// KVM_VCPU_FLUSH_TLB in shared memory and dropped; the rest get the native IPI flush.
     private mutating func flushTLBMulti(_ call: PVCall, _ ledger: inout Ledger) {
         let pages = call.flushPages
-        if pages > 0 && pages <= 33 {
+        if !call.flushIncludesLocal {
+            // the calling CPU was not in the mask
+        } else if pages > 0 {
             if let tr = localInvlpgTransition { ledger.transition(tr, cycles: Double(pages) * k.localInvlpg, count: UInt64(pages)) }
             else { ledger.charge(Double(pages) * k.localInvlpg) }
         } else if let tr = localFlushTransition {

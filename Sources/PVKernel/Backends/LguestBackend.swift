@@ -112,6 +112,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .apic_eoi: OpRule(.nop, "no local APIC (lguest_apic ops ignore writes)", source: "\(b) lguest_apic_write"),
         .send_ipi: .never("lguest guests are uniprocessor"),
         .set_next_event: hcall("SET_CLOCKEVENT", "delta", lazy: false, "\(b) lguest_clockevent_set_next_event"),
+        .x86_fsgsbase_load: .never("i386 has no FS/GS base registers to load: %gs is a TLS descriptor (load_tls)"),
         .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook; after exit_mmap (fullmm teardown) a plain store", lazy: true, "\(b) lguest_pte_update; asm/pgtable.h ptep_get_and_clear → pte_update, ptep_get_and_clear_full skips it when full"),
     ]
 

@@ -115,6 +115,7 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .send_ipi: OpRule(.instruction, "x2APIC ICR wrmsr 0x830 per target", cost: "native.x2apic_icr_write", source: "apic/x2apic_phys.c __x2apic_send_IPI_mask"),
         .set_next_event: OpRule(.instruction, "wrmsr TSC_DEADLINE", cost: "native.wrmsr_tsc_deadline", source: "apic/apic.c lapic_next_deadline"),
         .pte_direct_write: OpRule(.instruction, "store / xchg", cost: "native.memory_op", source: "asm/pgtable.h ptep_get_and_clear"),
+        .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load, __wrgsbase_inactive (X86_FEATURE_FSGSBASE)"),
     ]
 
     public init(profile: CostProfile, options: BackendOptions) throws {
@@ -133,10 +134,11 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         case .send_ipi:
             ledger.charge(n * Double(max(call.arg, 1)) * icrWrite)
         case .flush_tlb_multi:
-            // native_flush_tlb_multi: the local flush (invlpg per page up to the ceiling, else a
-            // CR3 reload), one ICR write per remote target, then wait for every ack.
+            // native_flush_tlb_multi: the local flush when this CPU is in the mask (invlpg per
+            // page; the kernel turned a range above the ceiling into a full flush, pages 0), one
+            // ICR write per remote target, then wait for every ack.
             let pages = call.flushPages
-            let local = pages > 0 && pages <= 33 ? Double(pages) * invlpg : tlbFlush
+            let local = !call.flushIncludesLocal ? 0 : pages > 0 ? Double(pages) * invlpg : tlbFlush
             let remote = Double(call.flushTargets) * icrWrite + (call.flushTargets > 0 ? shootdownWait : 0)
             ledger.charge(n * (local + remote))
         case .write_msr where call.arg == MSR.tscDeadline:

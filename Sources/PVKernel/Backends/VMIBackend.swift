@@ -115,6 +115,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .apic_eoi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (EOI register)"),
         .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target"),
         .set_next_event: rom("SetAlarm", nil, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
+        .x86_fsgsbase_load: .never("i386 has no FS/GS base registers to load: %gs is a TLS descriptor (load_tls)"),
         .pte_direct_write: OpRule(.romCall, "native xchg + pte_update hook → UpdatePxE (VMI_CALL 40); after exit_mmap (fullmm teardown) a plain store", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "2.6.2x asm/pgtable.h ptep_get_and_clear → pte_update; ptep_get_and_clear_full: \"paravirt does not care about updates\" when full"),
     ]
 
@@ -221,7 +222,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
             let n = max(call.arg, 1)
             ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles, count: n)
         case .flush_tlb_multi:
-            ledger.transition(flushTLBID, cycles: localFlush)
+            if call.flushIncludesLocal { ledger.transition(flushTLBID, cycles: localFlush) }
             let n = call.flushTargets
             if n > 0 { ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles + icrWait, count: UInt64(n)) }
         default:

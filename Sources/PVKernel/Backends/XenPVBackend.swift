@@ -107,6 +107,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .apic_eoi: OpRule(.memory, "clear the event-channel pending bit (no APIC)", cost: "xen.vcpu_info_access", source: "drivers/xen/events/events_base.c (no local APIC in PV)"),
         .send_ipi: OpRule(.hypercall, "EVTCHNOP_send per target CPU", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/smp.c __xen_send_IPI_mask"),
         .set_next_event: OpRule(.hypercall, "vcpu_op(VCPUOP_set_singleshot_timer)", cost: "xen.simple_item", transition: "vcpu_op", source: "xen/time.c xen_vcpuop_set_next_event"),
+        .x86_fsgsbase_load: OpRule(.hypercall, "wrfsbase; __wrgsbase_inactive → wrmsr(MSR_KERNEL_GS_BASE) → xen_write_msr → HYPERVISOR_set_segment_base(SEGBASE_GS_USER), unbatched, after the lazy CPU section", cost: "xen.simple_item", transition: "set_segment_base", source: "kernel/process_64.c __wrgsbase_inactive (cpu_feature_enabled(X86_FEATURE_XENPV) branch) → \(pv) xen_do_write_msr"),
         .pte_direct_write: OpRule(.trap, "write to a pinned (RO) page table: Xen traps and emulates (unpinned after exit_mmap: plain store)", cost: "xen.ptwr_emulate", transition: "ptwr_emulate", source: "\(mmu) xen_pin_page comment (\"Xen won't do the trap'n'emulate\" unless pinned); commit e57778a1 (mprotect PTE writes were \"two expensive trap-and-emulate faults\"); x86 ptep_get_and_clear = native xchg, no pv hook (asm/pgtable.h, 6.x)"),
     ]
 
@@ -261,8 +262,10 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
             issue(cpu, ctx, .mmu, &ledger)
         case .flush_tlb_multi:
             // Xen flushes the other pCPUs itself (its own IPIs, not the guest's).
+            // xen_flush_tlb_multi: MMUEXT_INVLPG_MULTI for one page, else TLB_FLUSH_MULTI; the
+            // mask includes this CPU when it was in mm_cpumask.
             let targets = call.flushTargets
-            let local = call.flushPages == 1 ? c.invlpg : c.flushLocal
+            let local = !call.flushIncludesLocal ? 0 : call.flushPages == 1 ? c.invlpg : c.flushLocal
             let remote = targets > 0 ? Double(targets) * c.icr + c.shootdownWait : 0
             queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes + Self.cpumaskBytes, work: c.mmuext + local + remote,
                   coalesce: false, &ledger)
