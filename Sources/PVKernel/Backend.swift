@@ -106,11 +106,14 @@ public struct BackendOptions: Sendable, Equatable {
     public var ept: Bool?
     /// Xen PV multicall batching and VMI/lguest deferred modes (off = every call issued alone).
     public var batching: Bool
+    /// APIC virtualization with posted interrupts (VT-x APICv); nil = the profile's CPU decides.
+    /// With it, EOIs and IPIs to a running vCPU need no exit and PV EOI is inert.
+    public var apicv: Bool?
 
     public init(cpuCount: Int, overcommit: Double = 0, kvmFeatures: Set<KVMFeature> = Set(KVMFeature.allCases),
-                ept: Bool? = nil, batching: Bool = true) {
+                ept: Bool? = nil, batching: Bool = true, apicv: Bool? = nil) {
         self.cpuCount = cpuCount; self.overcommit = overcommit; self.kvmFeatures = kvmFeatures
-        self.ept = ept; self.batching = batching
+        self.ept = ept; self.batching = batching; self.apicv = apicv
     }
 }
 

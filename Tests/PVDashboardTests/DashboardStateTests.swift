@@ -194,19 +194,21 @@ import Testing
         #expect(s.overlay == nil)
     }
 
-    @Test func whatIfMenuTurnsEPTAndBatchingOffAndOvercommitOn() {
+    @Test func whatIfMenuTurnsEPTAPICvAndBatchingOffAndOvercommitOn() {
         var s = Fixtures.state()
         _ = s.apply(.character("k"))
         for _ in KVMFeature.allCases { _ = s.apply(.down) }   // past the pv features
         _ = s.apply(.character(" "))                           // no EPT
+        _ = s.apply(.down); _ = s.apply(.character(" "))       // no APICv
         _ = s.apply(.down); _ = s.apply(.character(" "))       // batching off
         _ = s.apply(.down); _ = s.apply(.character(" "))       // overcommit on
         guard case .reconfigure(let c)? = s.apply(.enter).first else { Issue.record("no reconfigure"); return }
         #expect(c.options.ept == false)
+        #expect(c.options.apicv == false)
         #expect(c.options.batching == false)
         #expect(c.options.overcommit == 0.2)
         #expect(c.options.kvmFeatures == Set(KVMFeature.allCases))
-        #expect(s.status == "kvm: all pv features on, no EPT, no batching, overcommit 20%")
+        #expect(s.status == "kvm: all pv features on, no EPT, no APICv, no batching, overcommit 20%")
     }
 
     @Test func filterFormSetsClassCpuAndProcess() {

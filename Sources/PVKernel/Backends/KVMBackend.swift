@@ -144,7 +144,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     private let overcommit: Double
     private let cpuCount: Int
     private let nopIODelay: Bool
-    private let postedInterrupts: Bool
+    /// APICv: virtualized EOI and posted interrupts (arch/x86/kvm/vmx/vmx.c enable_apicv).
+    public let apicv: Bool
     private let preemptionTimer: Bool
     private let k: Costs
     private let t: IDs
@@ -166,16 +167,16 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         haltpoll = features.contains(.haltpoll)
         overcommit = options.overcommit
         cpuCount = max(options.cpuCount, 1)
-        nopIODelay = try profile.cycles("kvm.nop_io_delay") != 0
-        postedInterrupts = try profile.cycles("kvm.posted_interrupts") != 0
-        preemptionTimer = try profile.cycles("kvm.preemption_timer") != 0
+        nopIODelay = try profile.flag("kvm.nop_io_delay")
+        apicv = try options.apicv ?? profile.flag("kvm.apicv")
+        preemptionTimer = try profile.flag("kvm.preemption_timer")
         var table = Self.rules
         if !ept { for (op, r) in Self.shadowRules { table[op] = r } }
         let enabled = features
         descriptor = BackendDescriptor(
             id: .kvm, displayName: "kvm (\(profile.name), \(ept ? "EPT" : "shadow"))",
             transitions: transitionNames(Self.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
-            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") }
+            settings: [("ept", ept ? "on" : "off"), ("apicv", apicv ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") }
                 + [("overcommit", String(options.overcommit))])
         let native = try profile.cycles("native.exception_entry")
         priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
@@ -190,7 +191,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
                   nativeMSR: try profile.cycles("native.wrmsr"), nativeRDMSR: try profile.cycles("native.rdmsr"),
                   nativeTSC: try profile.cycles("native.rdtsc"),
                   icrWait: try profile.cycles("native.tlb_shootdown_wait"), waitPreempted: try profile.cycles("kvm.wait_preempted_vcpu"),
-                  haltpollFraction: try profile.cycles("kvm.haltpoll.avoided_fraction"),
+                  haltpollFraction: try profile.quantity("kvm.haltpoll.avoided_fraction"),
                   haltpollPoll: try profile.cycles("kvm.haltpoll.poll_cycles"), spin: try profile.cycles("native.spin_slowpath"),
                   localFlush: priced.cycles(of: .flush_tlb_user), localInvlpg: priced.cycles(of: .flush_tlb_one_user))
         let d = descriptor
@@ -211,7 +212,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// The pv features a guest of the profile's era would enable (use for `BackendOptions.kvmFeatures`
     /// when the user chose none): all of them on a modern profile, none on `vtx-2006`.
     public static func defaultFeatures(for profile: CostProfile) -> Set<KVMFeature> {
-        (profile.costs["kvm.pv_features_available"]?.value ?? 1) != 0 ? Set(KVMFeature.allCases) : []
+        (profile.flags["kvm.pv_features_available"]?.on ?? true) ? Set(KVMFeature.allCases) : []
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
@@ -277,7 +278,18 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         case .vcpu_is_preempted:
             if stealTime { ledger.charge(k.shared) }
         case .apic_eoi:
-            if pvEOI { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
+            if apicv {
+                // EOI virtualization: the x2APIC EOI write completes in the virtual-APIC page
+                // without an exit. PV EOI is inert: with APICv the host keeps
+                // highest_isr_cache at -1 (lapic.c apic_set_isr), so apic_sync_pv_eoi_to_guest
+                // returns early and never sets KVM_PV_EOI_BIT; the guest's
+                // kvm_guest_apic_eoi_write finds it clear and writes the EOI natively.
+                ledger.charge((pvEOI ? k.shared : 0) + k.nativeEOI)
+            } else if pvEOI {
+                ledger.charge(k.shared)
+            } else {
+                ledger.transition(t.msrWrite, cycles: k.msrWrite)
+            }
         case .send_ipi:
             sendIPIs(targets: Int(max(call.arg, 1)), &ledger)
         case .flush_tlb_multi:
@@ -289,7 +301,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
                 if preemptionTimer { ledger.transition(t.preemptTimer, cycles: k.preemptTimer) }
                 else { ledger.transition(t.extInt, cycles: k.extInt) }
             case 1: // IPI: posted interrupts deliver it without an exit on a running vCPU
-                if !postedInterrupts { ledger.transition(t.extInt, cycles: k.extInt) }
+                if !apicv { ledger.transition(t.extInt, cycles: k.extInt) }
             default:
                 ledger.transition(t.extInt, cycles: k.extInt)
             }

@@ -165,8 +165,8 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
     }
 
     public init(profile: CostProfile, options: BackendOptions) throws {
-        singleCallFlush = try profile.cycles("xen.single_call_flush") != 0
-        tlsChangedSlots = Int(min(3, try profile.cycles("xen.load_tls_changed_slots")))
+        singleCallFlush = try profile.flag("xen.single_call_flush")
+        tlsChangedSlots = Int(min(3, try profile.quantity("xen.load_tls_changed_slots")))
         descriptor = BackendDescriptor(
             id: .xenPV, displayName: "xen-pv (\(profile.name))", transitions: Self.transitionKinds,
             flushReasons: Self.flushReasons,
