@@ -29,7 +29,7 @@ public struct DashboardState: Sendable, Equatable {
     public static let speeds: [Double] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5,
                                           1, 2, 5, 10, 20, 50, 100]
     /// Paravirt backends the chooser offers, in display order.
-    public static let backendChoices: [BackendID] = [.xenPV, .kvm, .vmi, .lguest]
+    public static let backendChoices: [BackendID] = [.xenPV, .kvm, .vmi, .lguest, .vbox]
     /// How long a status message stays in the key bar.
     public static let statusLifetimeNanoseconds: UInt64 = 4_000_000_000
 

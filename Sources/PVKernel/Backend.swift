@@ -18,6 +18,8 @@ public enum BackendID: String, Sendable, CaseIterable, Codable {
     case vmi
     case kvm
     case lguest
+    /// VirtualBox 5.0+ on VT-x with nested paging, through its KVM paravirtualization provider.
+    case vbox
 
     /// The guest kernel each backend's pv_ops serve: VMI and lguest existed only for i386
     /// 2.6.2x kernels (VMI removed in 2.6.37, lguest i386-only until its removal in 4.14).

@@ -7,9 +7,9 @@ extension Pvtop {
     /// fact comes from), and the cost profiles with the source or assumption of every number.
     struct Model: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the pv-op coverage of the five backends, or a cost profile with its sources.",
+            abstract: "Show the pv-op coverage of the six backends, or a cost profile with its sources.",
             discussion: """
-            pvtop model --ops                 every pv op x five backends: class and transition
+            pvtop model --ops                 every pv op x six backends: class and transition
             pvtop model --ops --markdown      write the full table (action + source) to docs/model-coverage.md
             pvtop model --costs vtx-2006      every cost in a profile, with its source or assumption
             """)

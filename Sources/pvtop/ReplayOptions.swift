@@ -7,9 +7,9 @@ import PVTrace
 /// Engine choices shared by `replay` and `live`.
 struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Paravirt backends beside native, comma-separated (xen-pv, kvm, vmi, lguest).",
+        "Paravirt backends beside native, comma-separated (xen-pv, kvm, vmi, lguest, vbox).",
         valueName: "list"))
-    var backends: String = "xen-pv,kvm,vmi,lguest"
+    var backends: String = "xen-pv,kvm,vmi,lguest,vbox"
 
     @Option(name: .long, help: ArgumentHelp(
         "CPU cost profile: a bundled name (see `pvtop model --profiles`) or a JSON file.", valueName: "name|file"))

@@ -66,8 +66,9 @@ import Testing
         #expect(a.output == b.output)
         let lines = a.output.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(lines[0].hasPrefix("interval_start_s,interval_end_s,engine,"))
-        // 230 ms of trace in 50 ms intervals = 5 intervals × 5 engines.
-        #expect(lines.count == 1 + 5 * 5)
+        // 230 ms of trace in 50 ms intervals = 5 intervals × 6 engines.
+        #expect(lines.count == 1 + 5 * 6)
+        #expect(lines.filter { $0.contains(",vbox,") }.count == 5)
         let xenRows = lines.filter { $0.contains(",xen-pv,") }
         #expect(xenRows.count == 5)
         #expect(xenRows.allSatisfy { Int($0.split(separator: ",", omittingEmptySubsequences: false)[7])! > 1_000 })

@@ -8,6 +8,7 @@ public enum BackendFactory {
         case .vmi: return try VMIBackend(profile: profile, options: options)
         case .kvm: return try KVMBackend(profile: profile, options: options)
         case .lguest: return try LguestBackend(profile: profile, options: options)
+        case .vbox: return try VirtualBoxBackend(profile: profile, options: options)
         }
     }
 
@@ -19,6 +20,7 @@ public enum BackendFactory {
         case .vmi: return VMIBackend.rules
         case .kvm: return KVMBackend.rules
         case .lguest: return LguestBackend.rules
+        case .vbox: return VirtualBoxBackend.rules
         }
     }
 
@@ -26,11 +28,12 @@ public enum BackendFactory {
     public static func costKeys(_ id: BackendID) -> Set<String> {
         var keys = Set(rules(id).values.compactMap(\.costKey))
         if id == .kvm { keys.formUnion(KVMBackend.shadowRules.values.compactMap(\.costKey)) }
+        if id == .vbox { keys.formUnion(VirtualBoxBackend.shadowRules.values.compactMap(\.costKey)) }
         return keys
     }
 }
 
-/// The coverage document: every `PVOp` × the five backends, action and source, generated from
+/// The coverage document: every `PVOp` × the six backends, action and source, generated from
 /// the same tables that price the calls (`pvtop model --ops`, docs/model-coverage.md).
 public enum ModelCoverage {
     public static func markdown() -> String {
@@ -42,7 +45,8 @@ public enum ModelCoverage {
         I native instruction, M shared memory, H hypercall, B batched when lazy, R VMI ROM call,
         X VM exit, T trap-and-emulate / bounce through the hypervisor, - nothing,
         n/a never made by the kernel this backend supports (priced as nothing).
-        The KVM column is with EPT; rows marked "shadow:" apply without EPT (`vtx-2006`).
+        The KVM and VirtualBox (vbox) columns are with EPT / nested paging; rows marked "shadow:"
+        apply without it (`vtx-2006`, `--ept off`).
 
 
         """
@@ -55,6 +59,7 @@ public enum ModelCoverage {
                 for id in BackendID.allCases {
                     var cell = describe(BackendFactory.rules(id)[op])
                     if id == .kvm, let s = KVMBackend.shadowRules[op] { cell += "<br>shadow: " + describe(s) }
+                    if id == .vbox, let s = VirtualBoxBackend.shadowRules[op] { cell += "<br>shadow: " + describe(s) }
                     cells.append(cell)
                 }
                 out += "| " + cells.joined(separator: " | ") + " |\n"
@@ -84,6 +89,7 @@ public enum ModelCoverage {
                 let r = BackendFactory.rules(id)[op]
                 var cell = r.map { "\($0.kind.rawValue) \($0.kind == .nop ? "" : $0.transition ?? "")" } ?? "UNMAPPED"
                 if id == .kvm, let s = KVMBackend.shadowRules[op] { cell = "\(cell.trimmingCharacters(in: .whitespaces)); shadow \(s.kind.rawValue)" }
+                if id == .vbox, let s = VirtualBoxBackend.shadowRules[op] { cell = "\(cell.trimmingCharacters(in: .whitespaces)); shadow \(s.kind.rawValue)" }
                 line += String(cell.prefix(25)).padding(toLength: 26, withPad: " ", startingAt: 0)
             }
             lines.append(line)

@@ -158,41 +158,63 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     struct IDs { var msrWrite, msrRead, io, hlt, extInt, preemptTimer, sendIPI: TransitionID }
 
     public init(profile: CostProfile, options: BackendOptions) throws {
+        try self.init(profile: profile, options: options, hypervisor: .kvm)
+    }
+
+    /// The hypervisors that offer a Linux guest KVM's paravirtual interface on VT-x: KVM itself,
+    /// and VirtualBox (GIM KVM provider), which prices the same exits from its own table and
+    /// `vbox.*` costs and offers only some of the features.
+    struct Hypervisor {
+        var id: BackendID
+        var rules: [PVOp: OpRule]
+        var shadowRules: [PVOp: OpRule]
+        /// Profile key prefix of its costs and flags (`kvm`, `vbox`).
+        var prefix: String
+        /// The KVM_FEATURE_* it offers the guest.
+        var offered: Set<KVMFeature>
+        static let kvm = Hypervisor(id: .kvm, rules: KVMBackend.rules, shadowRules: KVMBackend.shadowRules,
+                                    prefix: "kvm", offered: Set(KVMFeature.allCases))
+    }
+
+    init(profile: CostProfile, options: BackendOptions, hypervisor h: Hypervisor) throws {
+        func key(_ suffix: String) -> String { "\(h.prefix).\(suffix)" }
         ept = options.ept ?? profile.ept
-        // A guest of a profile's era enables only the features its KVM had (none in 2006).
-        features = options.kvmFeatures.intersection(KVMBackend.defaultFeatures(for: profile))
+        // A guest of a profile's era enables only the features its hypervisor had (none in
+        // 2006), and only those the hypervisor offers.
+        features = options.kvmFeatures.intersection(KVMBackend.defaultFeatures(for: profile, prefix: h.prefix))
+            .intersection(h.offered)
         kvmclock = features.contains(.kvmclock); stealTime = features.contains(.steal_time)
         pvTLBFlush = features.contains(.pv_tlb_flush); pvIPI = features.contains(.pv_ipi)
         pvEOI = features.contains(.pv_eoi); pvSpinlocks = features.contains(.pv_spinlocks)
         haltpoll = features.contains(.haltpoll)
         overcommit = options.overcommit
         cpuCount = max(options.cpuCount, 1)
-        nopIODelay = try profile.flag("kvm.nop_io_delay")
-        apicv = try options.apicv ?? profile.flag("kvm.apicv")
-        preemptionTimer = try profile.flag("kvm.preemption_timer")
-        var table = Self.rules
-        if !ept { for (op, r) in Self.shadowRules { table[op] = r } }
+        nopIODelay = try profile.flag(key("nop_io_delay"))
+        apicv = try options.apicv ?? profile.flag(key("apicv"))
+        preemptionTimer = try profile.flag(key("preemption_timer"))
+        var table = h.rules
+        if !ept { for (op, r) in h.shadowRules { table[op] = r } }
         let enabled = features
         descriptor = BackendDescriptor(
-            id: .kvm, displayName: "kvm (\(profile.name), \(ept ? "EPT" : "shadow"))",
-            transitions: transitionNames(Self.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
+            id: h.id, displayName: "\(h.id.rawValue) (\(profile.name), \(ept ? "EPT" : "shadow"))",
+            transitions: transitionNames(h.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
             settings: [("ept", ept ? "on" : "off"), ("apicv", apicv ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") }
                 + [("overcommit", String(options.overcommit))])
         let native = try profile.cycles("native.exception_entry")
         priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
         // Shadow #PF: the exit comes on top of the guest's own exception delivery.
         shadowFaultNative = ept ? 0 : native
-        k = Costs(msrWrite: try profile.cycles("kvm.exit.MSR_WRITE"), msrWriteFast: try profile.cycles("kvm.exit.MSR_WRITE_fastpath"),
-                  msrRead: try profile.cycles("kvm.exit.MSR_READ"), io: try profile.cycles("kvm.exit.IO_INSTRUCTION"),
-                  hlt: try profile.cycles("kvm.exit.HLT"), vmcall: try profile.cycles("kvm.exit.VMCALL"),
-                  extInt: try profile.cycles("kvm.exit.EXTERNAL_INTERRUPT"), preemptTimer: try profile.cycles("kvm.exit.PREEMPTION_TIMER"),
-                  shared: try profile.cycles("kvm.pv.shared_memory"),
+        k = Costs(msrWrite: try profile.cycles(key("exit.MSR_WRITE")), msrWriteFast: try profile.cycles(key("exit.MSR_WRITE_fastpath")),
+                  msrRead: try profile.cycles(key("exit.MSR_READ")), io: try profile.cycles(key("exit.IO_INSTRUCTION")),
+                  hlt: try profile.cycles(key("exit.HLT")), vmcall: try profile.cycles(key("exit.VMCALL")),
+                  extInt: try profile.cycles(key("exit.EXTERNAL_INTERRUPT")), preemptTimer: try profile.cycles(key("exit.PREEMPTION_TIMER")),
+                  shared: try profile.cycles(key("pv.shared_memory")),
                   nativeInterrupt: try profile.cycles("native.interrupt_entry"), nativeEOI: try profile.cycles("native.x2apic_eoi_write"),
                   nativeMSR: try profile.cycles("native.wrmsr"), nativeRDMSR: try profile.cycles("native.rdmsr"),
                   nativeTSC: try profile.cycles("native.rdtsc"),
-                  icrWait: try profile.cycles("native.tlb_shootdown_wait"), waitPreempted: try profile.cycles("kvm.wait_preempted_vcpu"),
-                  haltpollFraction: try profile.quantity("kvm.haltpoll.avoided_fraction"),
-                  haltpollPoll: try profile.cycles("kvm.haltpoll.poll_cycles"), spin: try profile.cycles("native.spin_slowpath"),
+                  icrWait: try profile.cycles("native.tlb_shootdown_wait"), waitPreempted: try profile.cycles(key("wait_preempted_vcpu")),
+                  haltpollFraction: try profile.quantity(key("haltpoll.avoided_fraction")),
+                  haltpollPoll: try profile.cycles(key("haltpoll.poll_cycles")), spin: try profile.cycles("native.spin_slowpath"),
                   localFlush: priced.cycles(of: .flush_tlb_user), localInvlpg: priced.cycles(of: .flush_tlb_one_user))
         let d = descriptor
         func id(_ n: String) -> TransitionID { d.transitionID(n)! }
@@ -211,8 +233,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
 
     /// The pv features a guest of the profile's era would enable (use for `BackendOptions.kvmFeatures`
     /// when the user chose none): all of them on a modern profile, none on `vtx-2006`.
-    public static func defaultFeatures(for profile: CostProfile) -> Set<KVMFeature> {
-        (profile.flags["kvm.pv_features_available"]?.on ?? true) ? Set(KVMFeature.allCases) : []
+    public static func defaultFeatures(for profile: CostProfile, prefix: String = "kvm") -> Set<KVMFeature> {
+        (profile.flags["\(prefix).pv_features_available"]?.on ?? true) ? Set(KVMFeature.allCases) : []
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
