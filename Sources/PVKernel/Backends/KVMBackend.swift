@@ -4,8 +4,8 @@
 /// profile) KVM shadows the guest page tables and page faults, PTE writes, CR3 writes and
 /// invlpg all exit. Each KVM pv feature is a toggle (`BackendOptions.kvmFeatures`).
 ///
-/// Sources (pvops.md §4.3): [KVM] arch/x86/kernel/kvm.c, [KVMCLK] kvmclock.c, KVM's
-/// arch/x86/kvm/vmx/vmx.c; cycles: Adams & Agesen ASPLOS'06 and costs.md A6.1.
+/// Sources (Linux): arch/x86/kernel/kvm.c, kvmclock.c, KVM's arch/x86/kvm/vmx/vmx.c and lapic.c;
+/// cycles: Adams & Agesen ASPLOS'06, VirtualBox's NemRawBench-1.cpp results, Shalabi 2014.
 public struct KVMBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.kvm
 
@@ -29,10 +29,10 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .clts: OpRule(.instruction, "CR0.TS is guest-owned", cost: "native.clts", source: "kvm_cache_regs.h KVM_POSSIBLE_CR0_GUEST_BITS X86_CR0_TS"),
         .read_cr4: OpRule(.memory, "per-CPU cr4 shadow", cost: "native.memory_op", source: "asm/tlbflush.h cr4_read_shadow"),
         .write_cr4: OpRule(.vmExit, "CR_ACCESS for host-owned CR4 bits", cost: "kvm.exit.CR_ACCESS", transition: "CR_ACCESS", source: "\(vmx) handle_cr"),
-        .load_tr_desc: OpRule(.instruction, "ltr (descriptor-table exiting off by default; unverified)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
-        .load_gdt: OpRule(.instruction, "lgdt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
-        .load_idt: OpRule(.instruction, "lidt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
-        .set_ldt: OpRule(.instruction, "lldt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
+        .load_tr_desc: OpRule(.instruction, "ltr (descriptor-table exiting off by default; unverified)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
+        .load_gdt: OpRule(.instruction, "lgdt (no exit)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
+        .load_idt: OpRule(.instruction, "lidt (no exit)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
+        .set_ldt: OpRule(.instruction, "lldt (no exit)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
         .store_tr: OpRule(.instruction, "str", cost: "native.memory_op", source: "native"),
         .load_tls: OpRule(.instruction, "GDT stores", cost: "native.memory_op", source: "native_load_tls"),
         .load_gs_index: OpRule(.instruction, "swapgs; mov %gs", cost: "native.swapgs", source: "native"),
@@ -90,9 +90,9 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .ptep_modify_prot_commit: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .pte_val: OpRule(.instruction, "mov", source: "native"),
         .make_pte: OpRule(.instruction, "mov", source: "native"),
-        .lazy_mmu_enter: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3 (KVM: no lazy-mode ops)"),
-        .lazy_mmu_leave: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3"),
-        .lazy_mmu_flush: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3"),
+        .lazy_mmu_enter: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c installs no pv_ops.mmu.lazy_mode hooks (paravirt.c defaults: nop)"),
+        .lazy_mmu_leave: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c: no lazy_mode hooks"),
+        .lazy_mmu_flush: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c: no lazy_mode hooks"),
         .set_fixmap: OpRule(.instruction, "set_pte + invlpg", cost: "native.invlpg", source: "native_set_fixmap"),
         // MARK: lock
         .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init"),

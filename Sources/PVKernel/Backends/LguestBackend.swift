@@ -6,7 +6,7 @@
 /// Removed in Linux 4.14 "due to lack of interest and maintenance" (Wikipedia "Lguest").
 ///
 /// Sources: [LG] arch/x86/lguest/boot.c + arch/x86/include/asm/lguest_hcall.h;
-/// drivers/lguest/{hypercalls.c, page_tables.c, interrupts_and_traps.c} — pvops.md §3, §4.4.
+/// drivers/lguest/{hypercalls.c, page_tables.c, interrupts_and_traps.c} (Linux 2.6.23–4.13).
 public struct LguestBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.lguest
     private static let b = "lguest/boot.c"

@@ -3,7 +3,7 @@
 ///
 /// Sources: [PV-2.6.30] arch/x86/kernel/paravirt.c (native defaults), [PP64]
 /// paravirt_patch_64.c (inlined bodies), [P-mod] arch/x86/include/asm/paravirt.h (ALT_NOT_XEN
-/// inline alternatives) — pvops.md §2, §4.5.
+/// inline alternatives).
 public struct NativeBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.native
     public let descriptor: BackendDescriptor
@@ -109,7 +109,7 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .steal_clock: OpRule(.nop, "native_steal_clock = 0", source: "kernel/paravirt.c native_steal_clock"),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "syscall → entry_SYSCALL_64", cost: "native.syscall_entry", source: "entry_64.S entry_SYSCALL_64"),
-        .exception_entry: OpRule(.instruction, "exception through the IDT", cost: "native.exception_entry", source: "Adams & Agesen ASPLOS'06 pgfault / divzero (costs.md A2)"),
+        .exception_entry: OpRule(.instruction, "exception through the IDT", cost: "native.exception_entry", source: "Adams & Agesen ASPLOS'06 §6: pgfault / divzero nanobenchmarks"),
         .interrupt_entry: OpRule(.instruction, "interrupt through the IDT", cost: "native.interrupt_entry", source: "entry_64.S common_interrupt"),
         .apic_eoi: OpRule(.instruction, "x2APIC EOI wrmsr 0x80b", cost: "native.x2apic_eoi_write", source: "apic/x2apic_*.c native_apic_msr_eoi"),
         .send_ipi: OpRule(.instruction, "x2APIC ICR wrmsr 0x830 per target", cost: "native.x2apic_icr_write", source: "apic/x2apic_phys.c __x2apic_send_IPI_mask"),

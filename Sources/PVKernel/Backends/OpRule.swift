@@ -3,7 +3,7 @@
 /// The same rows price calls (through `PricedRules`) and print the coverage document
 /// (`ModelCoverage`), so the documentation cannot drift from the model.
 public struct OpRule: Sendable {
-    /// pvops.md §4 cost class.
+    /// Cost class: what kind of step the op takes.
     public enum Kind: String, Sendable, CaseIterable {
         /// A native instruction or plain code: no transition.
         case instruction = "I"

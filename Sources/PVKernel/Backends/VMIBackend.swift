@@ -1,6 +1,6 @@
 /// VMware VMI (i386, ROM ABI v3.0): every pv op is a call into the hypervisor-supplied option
 /// ROM mapped in the guest. Whether a ROM call leaves the guest is ROM-internal and
-/// **unverified** (pvops.md §6.4): each row says which calls pvtop assumes run inside the ROM
+/// not published (the ROM's internals): each row says which calls pvtop assumes run inside the ROM
 /// (`vmi.rom_inguest`) and which enter the VMware monitor (`vmi.rom_exit`). VMI guests ran on
 /// the binary-translating monitor with shadow page tables (vSphere 4.0 best practices), so
 /// kernel entries use Adams & Agesen's software-VMM numbers.
@@ -9,7 +9,7 @@
 /// lazy sections; inside, page-table and CPU-state updates queue in the ROM and
 /// `SetLazyMode(0)` applies them with one monitor entry (queueing is an assumption).
 ///
-/// Sources: [VMI] arch/x86/kernel/vmi_32.c (014b15be) + arch/x86/include/asm/vmi.h — pvops.md §4.2.
+/// Sources: Linux arch/x86/kernel/vmi_32.c (2.6.2x, commit 014b15be) + arch/x86/include/asm/vmi.h.
 public struct VMIBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.vmi
     private static let v = "kernel/vmi_32.c"
@@ -122,7 +122,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
     public static let flushReasons = ["lazy-leave", "context-switch", "lazy-flush", "end"]
     enum Reason: Int { case lazyLeave, contextSwitch, lazyFlush, end }
 
-    /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: pvops.md §3 says
+    /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: asm/vmi.h says
     /// `VMI_PAGE_DEFER` "may queue update until TLB inval"; what else the ROM queues is unverified).
     static let deferredInMMU: Set<PVOp> = [.set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit, .pte_direct_write,
                                            .flush_tlb_user, .flush_tlb_kernel, .flush_tlb_one_user]

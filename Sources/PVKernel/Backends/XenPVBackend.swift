@@ -2,7 +2,7 @@
 /// privileged, a per-CPU multicall buffer for lazy MMU / lazy CPU mode, pinned page tables
 /// validated by Xen, and kernel entries (syscall, exceptions, events) bounced through Xen.
 ///
-/// Sources (pvops.md §3, §4.1): [XEN-PV] arch/x86/xen/enlighten_pv.c, [XEN-MMU] mmu_pv.c,
+/// Sources (Linux 6.x): arch/x86/xen/enlighten_pv.c, mmu_pv.c,
 /// [XEN-MC] multicalls.c, [XEN-IRQ] irq.c, [XEN-ASM] xen-asm.S; hypercall numbers [XEN-IF].
 public struct XenPVBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.xenPV
@@ -18,7 +18,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .read_msr: OpRule(.trap, "rdmsr #GP → Xen emulates (PMU MSRs via xen_pmu)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_do_read_msr → native_read_msr_safe"),
         .write_msr: OpRule(.hypercall, "FS/GS bases → set_segment_base; STAR/LSTAR/CSTAR/SYSENTER ignored; others emulated (T)", cost: "xen.simple_item", transition: "set_segment_base", source: "\(pv) xen_do_write_msr"),
         .read_pmc: OpRule(.trap, "rdpmc → Xen vPMU", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_read_pmc"),
-        .wbinvd: OpRule(.trap, "native wbinvd traps (ring 3)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) .wbinvd = native_wbinvd (pvops.md §4.1)"),
+        .wbinvd: OpRule(.trap, "native wbinvd traps (ring 3)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) .wbinvd = native_wbinvd"),
         .get_debugreg: OpRule(.hypercall, "HYPERVISOR_get_debugreg", cost: "xen.simple_item", transition: "get_debugreg", source: "\(pv) xen_get_debugreg"),
         .set_debugreg: OpRule(.hypercall, "HYPERVISOR_set_debugreg", cost: "xen.simple_item", transition: "set_debugreg", source: "\(pv) xen_set_debugreg"),
         .read_cr0: OpRule(.memory, "per-CPU cached cr0", cost: "xen.vcpu_info_access", source: "\(pv) xen_read_cr0"),
@@ -96,7 +96,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .queued_spin_unlock: OpRule(.instruction, "__pv_queued_spin_unlock (callee-save)", cost: "native.memory_op", source: "xen/spinlock.c xen_init_spinlocks"),
         .wait: OpRule(.hypercall, "xen_poll_irq → sched_op(SCHEDOP_poll)", cost: "xen.sched_block", transition: "sched_op", source: "xen/spinlock.c xen_qlock_wait"),
         .kick: OpRule(.hypercall, "xen_send_IPI_one → event_channel_op(EVTCHNOP_send)", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/spinlock.c xen_qlock_kick"),
-        .vcpu_is_preempted: OpRule(.memory, "runstate in shared memory (xen_vcpu_stolen; unverified)", cost: "xen.vcpu_info_access", source: "xen/spinlock.c (pvops.md §4.1: unverified)"),
+        .vcpu_is_preempted: OpRule(.memory, "runstate in shared memory (xen_vcpu_stolen; unverified)", cost: "xen.vcpu_info_access", source: "xen/spinlock.c (not verified in the source)"),
         // MARK: time
         .sched_clock: OpRule(.memory, "pvclock in vcpu_info (rdtsc + scale)", cost: "xen.pvclock_read", source: "xen/time.c xen_sched_clock"),
         .steal_clock: OpRule(.memory, "runstate area (xen_steal_clock)", cost: "xen.vcpu_info_access", source: "xen/time.c xen_steal_clock"),
