@@ -324,3 +324,26 @@ import PVTrace
                         event(.marker(textID: 1))]).isEmpty)
     }
 }
+
+@Suite struct MarkerTests {
+    let parameters = try! KernelParameters.load()
+
+    func expand(_ text: String) throws -> (Bool, [PVCall]) {
+        var kernel = Kernel(parameters: parameters, cpuCount: 1)
+        var out = Expansion()
+        let e = KernelEvent(timestampNanoseconds: 0, cpu: 0, pid: 1, line: 42, kind: .marker(textID: 0))
+        let ok = try kernel.expandMarker(text, event: e, into: &out)
+        return (ok, out.calls)
+    }
+
+    @Test func opNamesAreCheckedAgainstPVOp() throws {
+        let (ok, calls) = try expand("pvtop-op class=page_fault exception_entry set_pte×3 iret")
+        #expect(ok && calls.map(\.op) == [.exception_entry, .set_pte, .iret] && calls[1].count == 3)
+        #expect(try expand("WORKLOAD_START pvtop-28017").0 == false)
+        for typo in ["pvtop-op set_ptee", "pvtop-op class=pagefault set_pte", "pvtop-op set_pte×0",
+                     "pvtop-op set_pte×x", "pvtop-op ×3", "pvtop-op set_pte×2×3"] {
+            #expect(throws: TraceError.self, "\(typo)") { try expand(typo) }
+        }
+        do { _ = try expand("pvtop-op set_ptee") } catch let e as TraceError { #expect(e.line == 42 && e.message.contains("set_ptee")) }
+    }
+}
