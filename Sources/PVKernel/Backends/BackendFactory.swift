@@ -45,6 +45,8 @@ public enum ModelCoverage {
         I native instruction, M shared memory, H hypercall, B batched when lazy, R VMI ROM call,
         X VM exit, T trap-and-emulate / bounce through the hypervisor, - nothing,
         n/a never made by the kernel this backend supports (priced as nothing).
+        A row is priced exactly as written (its cost, its one transition) unless it says
+        {custom: …}: then the backend's state machine decides, for the reason given.
         The KVM and VirtualBox (vbox) columns are with EPT / nested paging; rows marked "shadow:"
         apply without it (`vtx-2006`, `--ept off`).
 
@@ -74,6 +76,7 @@ public enum ModelCoverage {
         var s = "**\(r.kind.rawValue)** \(r.action)"
         if let t = r.transition, r.kind != .nop { s += " [`\(t)`]" }
         if r.batched { s += " (batched)" }
+        if let c = r.custom { s += " {custom: \(c)}" }
         s += " — _\(r.source)_"
         return s.replacingOccurrences(of: "|", with: "\\|")
     }

@@ -16,10 +16,10 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// The table with EPT (two-dimensional paging). `shadowRules` overrides rows without EPT.
     public static let rules: [PVOp: OpRule] = [
         // MARK: cpu
-        .io_delay: OpRule(.nop, "kvm_io_delay: nop (KVM_FEATURE_NOP_IO_DELAY); without it `out 0x80` → IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION", transition: "IO_INSTRUCTION", source: "\(kvm) paravirt_ops_setup: pv_ops.cpu.io_delay = kvm_io_delay"),
+        .io_delay: OpRule(.vmExit, "kvm_io_delay: nop with KVM_FEATURE_NOP_IO_DELAY; without it `out 0x80` → IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION", transition: "IO_INSTRUCTION", source: "\(kvm) paravirt_ops_setup: pv_ops.cpu.io_delay = kvm_io_delay").custom("kvm.nop_io_delay flag: a nop with KVM_FEATURE_NOP_IO_DELAY, else `out 0x80` exits"),
         .cpuid: OpRule(.vmExit, "CPUID exits unconditionally", cost: "kvm.exit.CPUID", transition: "CPUID", source: "\(vmx) kvm_vmx_exit_handlers[EXIT_REASON_CPUID] (architectural)"),
-        .read_msr: OpRule(.vmExit, "MSR_READ, except pass-through FS/GS/KERNEL_GS base, SYSENTER_*, TSC", cost: "kvm.exit.MSR_READ", transition: "MSR_READ", source: "\(vmx) vmx_create_vcpu: vmx_disable_intercept_for_msr(MSR_FS_BASE…)"),
-        .write_msr: OpRule(.vmExit, "MSR_WRITE (TSC_DEADLINE / x2APIC ICR in the irqoff fastpath), except pass-through FS/GS bases", cost: "kvm.exit.MSR_WRITE", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
+        .read_msr: OpRule(.vmExit, "MSR_READ, except pass-through FS/GS/KERNEL_GS base, SYSENTER_*, TSC", cost: "kvm.exit.MSR_READ", transition: "MSR_READ", source: "\(vmx) vmx_create_vcpu: vmx_disable_intercept_for_msr(MSR_FS_BASE…)").custom("by MSR number: FS/GS/SYSENTER/TSC passed through"),
+        .write_msr: OpRule(.vmExit, "MSR_WRITE (TSC_DEADLINE / x2APIC ICR in the irqoff fastpath), except pass-through FS/GS bases", cost: "kvm.exit.MSR_WRITE", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff").custom("by MSR number: FS/GS/SYSENTER passed through, TSC_DEADLINE/ICR in the fastpath"),
         .read_pmc: OpRule(.vmExit, "RDPMC exiting", cost: "kvm.exit.RDPMC", transition: "RDPMC", source: "\(vmx) handle_rdpmc"),
         .wbinvd: OpRule(.vmExit, "WBINVD exiting", cost: "kvm.exit.WBINVD", transition: "WBINVD", source: "\(vmx) setup_vmcs_config SECONDARY_EXEC_WBINVD_EXITING"),
         .get_debugreg: OpRule(.vmExit, "MOV DR exiting (until KVM switches DRs to the guest)", cost: "kvm.exit.DR_ACCESS", transition: "DR_ACCESS", source: "\(vmx) handle_dr"),
@@ -57,8 +57,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .restore_fl: OpRule(.instruction, "push; popf", cost: "native.popf", source: "native"),
         .irq_disable: OpRule(.instruction, "cli (no exit)", cost: "native.cli", source: "asm/paravirt.h ALT_NOT_XEN"),
         .irq_enable: OpRule(.instruction, "sti (no exit)", cost: "native.sti", source: "asm/paravirt.h ALT_NOT_XEN"),
-        .safe_halt: OpRule(.vmExit, "sti; hlt → HLT (haltpoll: the guest polls first)", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt; drivers/cpuidle/cpuidle-haltpoll.c"),
-        .halt: OpRule(.vmExit, "hlt → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt"),
+        .safe_halt: OpRule(.vmExit, "sti; hlt → HLT (haltpoll: the guest polls first)", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt; drivers/cpuidle/cpuidle-haltpoll.c").custom("haltpoll: a wake-up within the guest's poll avoids the exit"),
+        .halt: OpRule(.vmExit, "hlt → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt").custom("haltpoll: a wake-up within the guest's poll avoids the exit"),
         // MARK: mmu
         .read_cr2: OpRule(.instruction, "mov %cr2 (no exit)", cost: "native.mov_from_cr", source: "Intel SDM: CR2 is not intercepted"),
         .write_cr2: OpRule(.instruction, "mov to %cr2 (no exit)", cost: "native.mov_from_cr", source: "native"),
@@ -71,7 +71,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (no exit with EPT)", cost: "native.tlb_flush_cr3", source: eptNoExit),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle: guest-owned with EPT", cost: "native.tlb_flush_global", source: "kvm_cache_regs.h KVM_POSSIBLE_CR4_GUEST_BITS includes X86_CR4_PGE"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg (no exit with EPT)", cost: "native.invlpg", source: eptNoExit),
-        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
+        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi").custom("pv_tlb_flush + steal_time: preempted targets marked in steal_time, the rest get IPIs (pv_ipi); local flush exits without EPT", emits: ["MSR_WRITE", "VMCALL SEND_IPI", "INVLPG", "CR_ACCESS"]),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_table (RCU free)", cost: "native.memory_op", source: "\(kvm) pv_ops.mmu.tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
@@ -95,20 +95,20 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .lazy_mmu_flush: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c: no lazy_mode hooks"),
         .set_fixmap: OpRule(.instruction, "set_pte + invlpg", cost: "native.invlpg", source: "native_set_fixmap"),
         // MARK: lock
-        .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init"),
+        .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init").custom("without pv_spinlocks a waiter may spin on a preempted holder (overcommit)"),
         .queued_spin_unlock: OpRule(.instruction, "__pv_queued_spin_unlock", cost: "native.memory_op", source: "\(kvm) kvm_spinlock_init"),
-        .wait: OpRule(.vmExit, "kvm_wait: halt() → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(kvm) kvm_wait"),
-        .kick: OpRule(.vmExit, "kvm_kick_cpu: VMCALL KVM_HC_KICK_CPU", cost: "kvm.exit.VMCALL", transition: "VMCALL KICK_CPU", source: "\(kvm) kvm_kick_cpu"),
-        .vcpu_is_preempted: OpRule(.memory, "steal_time.preempted (asm thunk)", cost: "kvm.pv.shared_memory", source: "\(kvm) __kvm_vcpu_is_preempted"),
+        .wait: OpRule(.vmExit, "kvm_wait: halt() → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(kvm) kvm_wait").custom("pv_spinlocks: without them a plain spin"),
+        .kick: OpRule(.vmExit, "kvm_kick_cpu: VMCALL KVM_HC_KICK_CPU", cost: "kvm.exit.VMCALL", transition: "VMCALL KICK_CPU", source: "\(kvm) kvm_kick_cpu").custom("pv_spinlocks: without them no kick"),
+        .vcpu_is_preempted: OpRule(.memory, "steal_time.preempted (asm thunk)", cost: "kvm.pv.shared_memory", source: "\(kvm) __kvm_vcpu_is_preempted").custom("steal_time: without it native false"),
         // MARK: time
-        .sched_clock: OpRule(.memory, "kvmclock: rdtsc + pvclock page (off: acpi_pm read → IO_INSTRUCTION, assumption)", cost: "kvm.pv.shared_memory", source: "kvmclock.c kvm_sched_clock_read"),
-        .steal_clock: OpRule(.memory, "steal_time.steal with version retry", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_steal_clock"),
+        .sched_clock: OpRule(.memory, "kvmclock: rdtsc + pvclock page (off: acpi_pm read → IO_INSTRUCTION, assumption)", cost: "kvm.pv.shared_memory", source: "kvmclock.c kvm_sched_clock_read").custom("kvmclock: without it an acpi_pm port read exits (assumption)", emits: ["IO_INSTRUCTION"]),
+        .steal_clock: OpRule(.memory, "steal_time.steal with version retry", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_steal_clock").custom("steal_time: without it none"),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "native syscall (no exit)", cost: "native.syscall_entry", source: "Adams & Agesen ASPLOS'06: hardware VMM syscall = native"),
         .exception_entry: OpRule(.instruction, "#PF handled in the guest (EPT: no exit)", cost: "native.exception_entry", source: "\(vmx): #PF not intercepted with EPT (except async PF)"),
-        .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer"),
-        .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write"),
-        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
+        .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer").custom("by vector class: timer → PREEMPTION_TIMER (or EXTERNAL_INTERRUPT), IPI posted with APICv, device → EXTERNAL_INTERRUPT", emits: ["PREEMPTION_TIMER"]),
+        .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write").custom("APICv virtualizes the EOI; else pv_eoi skips the write; else MSR_WRITE", emits: ["MSR_WRITE"]),
+        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)").custom("pv_ipi for a mask of >1 targets; single targets are an ICR MSR_WRITE", emits: ["MSR_WRITE"]),
         .set_next_event: OpRule(.vmExit, "wrmsr TSC_DEADLINE → MSR_WRITE (irqoff fastpath)", cost: "kvm.exit.MSR_WRITE_fastpath", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
         .pte_direct_write: OpRule(.instruction, "store / xchg (EPT: no exit)", cost: "native.memory_op", source: "native"),
         .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs (no exit)", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load; WRFSBASE/WRGSBASE are not VMX exit conditions (Intel SDM Vol. 3C ch. 25)"),
@@ -118,7 +118,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// Rows that differ without EPT (shadow paging): the guest's page tables are write-protected
     /// and traced, CR3 loads and invlpg are intercepted, #PF exits.
     public static let shadowRules: [PVOp: OpRule] = [
-        .exception_entry: OpRule(.vmExit, "#PF exits; shadow walk finds a true fault; injected", cost: "kvm.exit.EXCEPTION_NMI", transition: "EXCEPTION_NMI", source: "\(shadowSource) pgfault 11242 vs native 1093"),
+        .exception_entry: OpRule(.vmExit, "#PF exits; shadow walk finds a true fault; injected", cost: "kvm.exit.EXCEPTION_NMI", transition: "EXCEPTION_NMI", source: "\(shadowSource) pgfault 11242 vs native 1093").custom("the guest's own exception delivery is added to the exit"),
         .set_pte: OpRule(.vmExit, "write to a traced guest page table → exit + emulate + shadow update", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: "\(shadowSource) ptemod 12733; kvm_mmu_pte_write"),
         .set_pmd: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
         .set_pud: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
