@@ -72,6 +72,19 @@ public struct BackendDescriptor: Sendable {
     public func transitionID(_ name: String) -> TransitionID? {
         transitions.firstIndex { $0.name == name }
     }
+
+    /// The id of a transition the backend's own code names; a name missing from its table is
+    /// a programming error reported at construction, never a trap mid-replay.
+    public func requiredTransitionID(_ name: String) throws -> TransitionID {
+        guard let id = transitionID(name) else { throw MissingTransition(backend: id.rawValue, name: name) }
+        return id
+    }
+}
+
+public struct MissingTransition: Error, CustomStringConvertible {
+    public var backend: String
+    public var name: String
+    public var description: String { "\(backend): no transition named \"\(name)\" in its table" }
 }
 
 /// Where a call is made from: backends may price by it, never by event.

@@ -217,11 +217,11 @@ public struct KVMBackend: RuleTableBackend, Sendable {
                   haltpollPoll: try profile.cycles(key("haltpoll.poll_cycles")), spin: try profile.cycles("native.spin_slowpath"),
                   localFlush: priced.cycles(of: .flush_tlb_user), localInvlpg: priced.cycles(of: .flush_tlb_one_user))
         let d = descriptor
-        func id(_ n: String) -> TransitionID { d.transitionID(n)! }
-        t = IDs(msrWrite: id("MSR_WRITE"), msrRead: id("MSR_READ"), io: id("IO_INSTRUCTION"), hlt: id("HLT"),
-                extInt: id("EXTERNAL_INTERRUPT"), preemptTimer: id("PREEMPTION_TIMER"), sendIPI: id("VMCALL SEND_IPI"))
-        localFlushTransition = ept ? nil : id("CR_ACCESS")
-        localInvlpgTransition = ept ? nil : id("INVLPG")
+        func id(_ n: String) throws -> TransitionID { try d.requiredTransitionID(n) }
+        t = IDs(msrWrite: try id("MSR_WRITE"), msrRead: try id("MSR_READ"), io: try id("IO_INSTRUCTION"), hlt: try id("HLT"),
+                extInt: try id("EXTERNAL_INTERRUPT"), preemptTimer: try id("PREEMPTION_TIMER"), sendIPI: try id("VMCALL SEND_IPI"))
+        localFlushTransition = ept ? nil : try id("CR_ACCESS")
+        localInvlpgTransition = ept ? nil : try id("INVLPG")
     }
 
     private let shadowFaultNative: Double

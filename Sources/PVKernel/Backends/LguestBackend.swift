@@ -147,9 +147,9 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         exceptionNative = try profile.cycles("native.exception_entry")
         interruptNative = try profile.cycles("native.interrupt_entry")
         storeCycles = try profile.cycles("native.memory_op")
-        flushAsync = descriptor.transitionID("LHCALL_FLUSH_ASYNC")!
-        loadGDTEntry = descriptor.transitionID("LHCALL_LOAD_GDT_ENTRY")!
-        loadIDTEntry = descriptor.transitionID("LHCALL_LOAD_IDT_ENTRY")!
+        flushAsync = try descriptor.requiredTransitionID("LHCALL_FLUSH_ASYNC")
+        loadGDTEntry = try descriptor.requiredTransitionID("LHCALL_LOAD_GDT_ENTRY")
+        loadIDTEntry = try descriptor.requiredTransitionID("LHCALL_LOAD_IDT_ENTRY")
         var lazyOp = Array(repeating: false, count: Int(PVOp.allCases.map(\.rawValue).max()!) + 1)
         for (op, rule) in Self.rules where rule.batched { lazyOp[Int(op.rawValue)] = true }
         self.lazyOp = lazyOp

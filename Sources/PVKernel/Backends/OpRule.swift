@@ -102,10 +102,7 @@ struct PricedRules {
             if let key = rule.costKey { cycles[Int(op.rawValue)] = try profile.cycles(key) }
             if rule.transition != nil { cycles[Int(op.rawValue)] += overhead[rule.kind] ?? 0 }
             if let t = rule.transition {
-                guard let id = descriptor.transitionID(t) else {
-                    preconditionFailure("transition \(t) of \(op) missing from the descriptor")
-                }
-                transition[Int(op.rawValue)] = id
+                transition[Int(op.rawValue)] = try descriptor.requiredTransitionID(t)
             }
         }
     }

@@ -157,12 +157,12 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         interruptNative = try profile.cycles("native.interrupt_entry")
         syscallNative = try profile.cycles("native.syscall_entry")
         storeCycles = try profile.cycles("native.memory_op")
-        setLazyMode = descriptor.transitionID("SetLazyMode")!
-        deferredFlush = descriptor.transitionID("deferred flush")!
+        setLazyMode = try descriptor.requiredTransitionID("SetLazyMode")
+        deferredFlush = try descriptor.requiredTransitionID("deferred flush")
         localFlush = priced.cycles(of: .flush_tlb_user)
         let d = descriptor
-        flushTLBID = d.transitionID("FlushTLB")!
-        apicWrite = d.transitionID("APICWrite")!
+        flushTLBID = try d.requiredTransitionID("FlushTLB")
+        apicWrite = try d.requiredTransitionID("APICWrite")
         apicWriteCycles = priced.cycles(of: .send_ipi)
     }
 

@@ -186,11 +186,11 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
                   icr: try profile.cycles("native.x2apic_icr_write"), shootdownWait: try profile.cycles("native.tlb_shootdown_wait"),
                   vcpuInfo: try profile.cycles("xen.vcpu_info_access"), emulate: try profile.cycles("xen.emulate_insn"))
         let d = descriptor
-        func id(_ n: String) -> TransitionID { d.transitionID(n)! }
-        t = IDs(multicall: id("multicall"), mmuUpdate: id("mmu_update"), mmuext: id("mmuext_op"),
-                uvm: id("update_va_mapping"), updateDescriptor: id("update_descriptor"), stackSwitch: id("stack_switch"),
-                fpuTaskswitch: id("fpu_taskswitch"), setSegmentBase: id("set_segment_base"),
-                emulate: id("emulate_insn"), eventChannel: id("event_channel_op"))
+        func id(_ n: String) throws -> TransitionID { try d.requiredTransitionID(n) }
+        t = IDs(multicall: try id("multicall"), mmuUpdate: try id("mmu_update"), mmuext: try id("mmuext_op"),
+                uvm: try id("update_va_mapping"), updateDescriptor: try id("update_descriptor"), stackSwitch: try id("stack_switch"),
+                fpuTaskswitch: try id("fpu_taskswitch"), setSegmentBase: try id("set_segment_base"),
+                emulate: try id("emulate_insn"), eventChannel: try id("event_channel_op"))
         cpus = Array(repeating: CPUState(), count: max(options.cpuCount, 1))
         batching = options.batching
     }
