@@ -33,8 +33,8 @@ struct PricingBatch {
     }
 
     /// Writes the kernel's output straight into `slot`.
-    mutating func withExpansion<R>(_ slot: Int, _ body: (inout Expansion) -> R) -> R {
-        body(&expansions[slot])
+    mutating func withExpansion<R>(_ slot: Int, _ body: (inout Expansion) throws -> R) rethrows -> R {
+        try body(&expansions[slot])
     }
 
     mutating func removeAll() { count = 0 }

@@ -106,7 +106,7 @@ public final class Replay: ReplayControl {
         while budget > 0, let event = lookahead {
             let t = event.timestampNanoseconds &- min(start, event.timestampNanoseconds)
             if t > nanoseconds { break }
-            feed(event)
+            try feed(event)
             budget -= 1
             lookahead = try nextEvent()
             if lookahead == nil { finishEngines() }
@@ -116,7 +116,7 @@ public final class Replay: ReplayControl {
 
     public func step() throws {
         guard let event = lookahead else { return }
-        feed(event)
+        try feed(event)
         pricePending()
         lookahead = try nextEvent()
         if lookahead == nil { finishEngines() }
@@ -195,7 +195,7 @@ public final class Replay: ReplayControl {
 
     // MARK: feeding
 
-    private func feed(_ event: KernelEvent) {
+    private func feed(_ event: KernelEvent) throws {
         lastTimestamp = max(lastTimestamp, event.timestampNanoseconds)
         eventIndex &+= 1
         let filter = configuration.filter
@@ -203,9 +203,14 @@ public final class Replay: ReplayControl {
         if let pid = matchedPid, event.pid != pid { return }
         if let comm = matchedComm, event.commID != comm { return }
         let slot = pending.reserve(event, eventIndex: eventIndex)
-        pending.withExpansion(slot) { expansion in
+        try pending.withExpansion(slot) { expansion in
             if case let .marker(textID) = event.kind {
-                kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
+                do {
+                    try kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
+                } catch var e as TraceError {
+                    e.file = name // a pvtop-op marker naming no pv op: an error, never skipped
+                    throw e
+                }
             } else {
                 kernel.expand(event, into: &expansion)
             }
