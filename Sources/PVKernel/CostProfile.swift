@@ -33,6 +33,9 @@ public struct CostProfile: Sendable {
         public var source: String?
         public var assumption: String?
         public var isAssumption: Bool { assumption != nil }
+        public init(value: Double, source: String?, assumption: String?) {
+            self.value = value; self.source = source; self.assumption = assumption
+        }
     }
 
     public enum LoadError: Error, CustomStringConvertible {

@@ -49,6 +49,5 @@ public struct KernelParameters: Sendable {
          "page_fault.pte_page_alloc_fraction", "fork.page_table_pages", "fork.ptes_copied",
          "exec.old_ptes_cleared", "exit.ptes_cleared", "exit.page_table_pages",
          "memory_syscall.max_ptes", "tlb.single_page_flush_ceiling"]
-            + EventClass.allCases.map { "work_ns.\($0.rawValue)" }
     }
 }

@@ -9,8 +9,9 @@ public struct EngineMetrics: Sendable {
     /// Per `EventClass` (index = `EventClass.allCases` order): samples and cycles.
     public var classCounts: [UInt64]
     public var classCycles: [Double]
-    /// Latency in nanoseconds per event class: the cost of the class's ops plus the fixed
-    /// kernel-work term (same for every engine).
+    /// Latency in nanoseconds per event class, measured on this engine's simulated clock
+    /// between the trace's own begin and end of each path (`PathLatency`); empty for classes
+    /// whose begin and end a trace does not show.
     public var latency: [Histogram<UInt64>]
     /// Calls and cycles per op (index = `PVOp.rawValue`).
     public var opCounts: [UInt64]
@@ -26,6 +27,17 @@ public struct EngineMetrics: Sendable {
     public var cpuClockNanoseconds: [Double]
     /// Cycles priced for ops (the virtualization-relevant part of the simulated time).
     public var pricedCycles: Double = 0
+    /// What the simulated time is made of, summed over CPUs (the report's explanation):
+    /// de-virtualized recorded gaps, the extra TLB-miss cost of those gaps under this engine's
+    /// paging, the indirect cost of its transitions, and time waited for other CPUs.
+    public var recordedNanoseconds: Double = 0
+    public var tlbMissNanoseconds: Double = 0
+    public var indirectCycles: Double = 0
+    public var waitNanoseconds: Double = 0
+    /// The profile's clock, to turn the cycle totals above into time.
+    public var clockGHz: Double = 1
+    /// Shootdown acknowledgements that arrived after the trace showed the sender resuming.
+    public var lateShootdownAcks: UInt64 = 0
 
     public init(cpuCount: Int, transitionCount: Int, flushReasonCount: Int) {
         let classes = EventClass.allCases.count
