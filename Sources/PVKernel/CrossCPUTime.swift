@@ -12,8 +12,9 @@ import PVTrace
 /// - Under `--overcommit` a hypervisor engine's wakeup or IPI target may be preempted by the
 ///   host: delivery then also waits for the host to run it. (Shootdown IPIs are left to the
 ///   backend, which knows whether pv TLB flush skips the preempted target.)
-/// A CPU only ever moves forward (`max`): time a CPU spent idle absorbs a late arrival, busy
-/// time never shrinks.
+/// A CPU only ever moves forward: busy time never shrinks. A CPU that was idle until the
+/// arrival starts when it comes (its recorded idle held the recording's delivery latency): a
+/// late arrival makes it start later, an early one ends its idle earlier.
 struct CrossCPUTime {
     private struct Arrival {
         var recordedSend: UInt64
@@ -33,6 +34,8 @@ struct CrossCPUTime {
     private(set) var handlerIPISentAt: [Double?] = []
     /// Simulated nanoseconds CPUs waited for another CPU (the causality term of the report).
     private(set) var waitedNanoseconds = 0.0
+    /// Recorded idle time that an earlier arrival cut short (the recording's delivery latency).
+    private(set) var absorbedNanoseconds = 0.0
     /// Shootdown acknowledgements that came after their sender had already resumed in the trace.
     private(set) var lateAcks: UInt64 = 0
 
@@ -52,10 +55,14 @@ struct CrossCPUTime {
         handlerIPISentAt += repeatElement(nil, count: add)
     }
 
-    /// The CPU's clock once what `event` waits for has arrived.
+    /// The CPU's clock once what `event` waits for has arrived. `clock` is the CPU's own clock
+    /// after the recorded gap; `idleSince` is its clock when that gap began if the CPU was idle
+    /// in it: an idle CPU woken by another CPU starts when the arrival comes, whatever the
+    /// recorded idle lasted (it held the recording's delivery and wake-up latency).
     @inline(__always)
-    mutating func arrive(_ event: KernelEvent, cpu: Int, clock: Double) -> Double {
+    mutating func arrive(_ event: KernelEvent, cpu: Int, clock: Double, idleSince: Double?) -> Double {
         var t = clock
+        var arrival = -Double.infinity
         if shootdownSending[cpu] && !Self.continuesShootdownSend(event.kind) {
             shootdownSending[cpu] = false
             t = wait(t, until: shootdownAck[cpu])
@@ -71,18 +78,29 @@ struct CrossCPUTime {
                 if a.recordedSend <= event.timestampNanoseconds { pick = a } else { keep.append(a) }
             }
             arrivals[cpu] = keep
-            if let a = pick {
-                t = wait(t, until: a.simulated)
+            // An entry long after the send is not its delivery (a send without an entry, then
+            // an IPI whose send the trace does not show, e.g. a pv IPI hypercall).
+            if let a = pick, event.timestampNanoseconds &- a.recordedSend <= Self.maxRecordedDelivery {
+                arrival = a.simulated
                 servingShootdownOf[cpu] = a.shootdownFrom
                 handlerIPISentAt[cpu] = a.sent
             }
         case let .schedSwitch(_, _, nextPid) where nextPid != 0:
-            if let ready = runnableAt.removeValue(forKey: nextPid) { t = wait(t, until: ready) }
+            if let ready = runnableAt.removeValue(forKey: nextPid) { arrival = ready }
         default:
             break
         }
-        return t
+        guard arrival > -Double.infinity else { return t }
+        if let idleSince, arrival < t {
+            let woken = max(idleSince, arrival)
+            absorbedNanoseconds += t - woken
+            return woken
+        }
+        return wait(t, until: arrival)
     }
+
+    /// Longest recorded send → entry taken as one IPI's delivery.
+    static let maxRecordedDelivery: UInt64 = 1_000_000
 
     /// What `event` sends to other CPUs, at this CPU's clock `clock` after its ops.
     @inline(__always)

@@ -18,7 +18,15 @@ public struct RecordedStep: Sendable, Equatable {
     public var gapNanoseconds: Double
     /// What the CPU did in that stretch (user, kernel, idle): which time-proportional rate applies.
     public var mode: ExecutionMode
-    public init(gapNanoseconds: Double, mode: ExecutionMode) { self.gapNanoseconds = gapNanoseconds; self.mode = mode }
+    /// What the recording environment spent on this event's ops (removed from the gap).
+    public var recordedCostNanoseconds: Double
+    /// Recording cost still to be removed from the CPU's next gaps (µs timestamps put several
+    /// events in one µs): until then the clock is that much ahead of the event's tracepoint.
+    public var owedNanoseconds: Double
+    public init(gapNanoseconds: Double, mode: ExecutionMode, recordedCostNanoseconds: Double = 0, owedNanoseconds: Double = 0) {
+        self.gapNanoseconds = gapNanoseconds; self.mode = mode
+        self.recordedCostNanoseconds = recordedCostNanoseconds; self.owedNanoseconds = owedNanoseconds
+    }
 }
 
 /// An engine for `backend`, specialised on its concrete type (an `any Backend` opens here),
@@ -81,9 +89,12 @@ public final class Engine<B: Backend>: PricingEngine {
         let tlb = gap * time.overheadPerNanosecond[step.mode.rawValue]
         metrics.recordedNanoseconds += gap
         metrics.tlbMissNanoseconds += tlb
-        let waitedBefore = crossCPU.waitedNanoseconds
-        let before = crossCPU.arrive(event, cpu: cpu, clock: metrics.cpuClockNanoseconds[cpu] + gap + tlb)
+        let waitedBefore = crossCPU.waitedNanoseconds, absorbedBefore = crossCPU.absorbedNanoseconds
+        let previous = metrics.cpuClockNanoseconds[cpu]
+        let before = crossCPU.arrive(event, cpu: cpu, clock: previous + gap + tlb,
+                                     idleSince: step.mode == .idle ? previous : nil)
         metrics.waitNanoseconds += crossCPU.waitedNanoseconds - waitedBefore
+        metrics.absorbedIdleNanoseconds += crossCPU.absorbedNanoseconds - absorbedBefore
         let transitionsBefore = ledger.transitionTotal
         switchCloseCycles = 0
         let cycles = price(expansion, eventIndex: eventIndex)
@@ -91,8 +102,15 @@ public final class Engine<B: Backend>: PricingEngine {
         metrics.indirectCycles += indirect
         let after = before + profile.nanoseconds(cycles: cycles + indirect)
         metrics.cpuClockNanoseconds[cpu] = after
+        if event.pid != 0 { metrics.cpuBusyUntilNanoseconds[cpu] = after }
         let close = profile.nanoseconds(cycles: switchCloseCycles)
-        paths.record(event, cpu: cpu, before: before, after: after, switchCloseNanoseconds: close,
+        // Paths begin and end at the trace's tracepoints: on this clock, after the event's ops
+        // less what the recording still owes. A path also holds what this engine spends on its
+        // first event beyond the recording (Xen's syscall bounce before sys_enter).
+        let tracepoint = after - step.owedNanoseconds
+        let extra = max(after - before - step.recordedCostNanoseconds, 0)
+        paths.record(event, cpu: cpu, before: before - step.owedNanoseconds, begin: tracepoint - extra, after: tracepoint,
+                     switchCloseNanoseconds: close,
                      wakerSentAt: crossCPU.handlerIPISentAt[cpu]) { cls, ns in
             let sample = UInt64(max(ns.rounded(), 1))
             metrics.latency[cls.index].record(sample)
@@ -155,6 +173,7 @@ public final class Engine<B: Backend>: PricingEngine {
         guard cpu >= metrics.cpuClockNanoseconds.count else { return }
         let n = cpu + 1
         metrics.cpuClockNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuClockNanoseconds.count))
+        metrics.cpuBusyUntilNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuBusyUntilNanoseconds.count))
         paths.grow(to: n)
         crossCPU.grow(to: n)
     }

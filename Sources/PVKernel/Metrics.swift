@@ -34,6 +34,9 @@ public struct EngineMetrics: Sendable {
     public var tlbMissNanoseconds: Double = 0
     public var indirectCycles: Double = 0
     public var waitNanoseconds: Double = 0
+    /// Recorded idle time not replayed because another CPU's IPI or wakeup ended it earlier on
+    /// this engine's clock (the recording's own delivery and wake-up latency).
+    public var absorbedIdleNanoseconds: Double = 0
     /// The profile's clock, to turn the cycle totals above into time.
     public var clockGHz: Double = 1
     /// Shootdown acknowledgements that arrived after the trace showed the sender resuming.
@@ -51,6 +54,7 @@ public struct EngineMetrics: Sendable {
         batchSizes = Array(repeating: 0, count: Ledger.maxBatchSize + 1)
         flushReasonCounts = Array(repeating: 0, count: flushReasonCount)
         cpuClockNanoseconds = Array(repeating: 0, count: max(cpuCount, 1))
+        cpuBusyUntilNanoseconds = cpuClockNanoseconds
     }
 
     /// ns from 1 to 100 s at 2 significant digits (1 % resolution, as the dashboard prints
@@ -61,8 +65,16 @@ public struct EngineMetrics: Sendable {
                           numberOfSignificantValueDigits: .two)
     }
 
-    /// Simulated elapsed time: the latest CPU clock (the makespan).
-    public var simulatedNanoseconds: Double { cpuClockNanoseconds.max() ?? 0 }
+    /// Per CPU: its clock after the last event a task (not the idle task) logged there.
+    public var cpuBusyUntilNanoseconds: [Double]
+
+    /// Simulated elapsed time: when the last CPU finished its tasks' work (the makespan). A CPU
+    /// that only idles and takes ticks until the trace ends does not count: its clock is the
+    /// recording's wall clock, which would pin every engine to the recorded span.
+    public var simulatedNanoseconds: Double {
+        let busy = cpuBusyUntilNanoseconds.max() ?? 0
+        return busy > 0 ? busy : cpuClockNanoseconds.max() ?? 0
+    }
 
     public func latency(of eventClass: EventClass) -> Histogram<UInt64> {
         latency[eventClass.index]

@@ -42,13 +42,14 @@ struct PathLatency {
         running += repeatElement(-1, count: add)
     }
 
-    /// `before` is the CPU's clock when the event happens (after the gap, before its ops),
-    /// `after` once its ops are priced; `switchCloseNanoseconds` the part of this event's cost
-    /// that closes a context switch begun by the CPU's previous event.
+    /// `before` is the CPU's clock when the event's ops start, `after` once they are priced (where its tracepoint is on
+    /// the simulated clock), `begin` where a path this event opens starts (earlier by what the
+    /// engine spends on the event beyond the recording); `switchCloseNanoseconds` the part of
+    /// this event's cost that closes a context switch begun by the CPU's previous event.
     @inline(__always)
     /// `wakerSentAt` is when the IPI whose handler logs this event was sent: a wakeup queued to
     /// the target's wake list (ttwu_queue_wakelist) is logged there, but began at the send.
-    mutating func record(_ event: KernelEvent, cpu: Int, before: Double, after: Double,
+    mutating func record(_ event: KernelEvent, cpu: Int, before: Double, begin: Double, after: Double,
                          switchCloseNanoseconds: Double, wakerSentAt: Double?, _ sample: (EventClass, Double) -> Void) {
         if event.pid != running[cpu] && event.context == .task && event.pid > 0 {
             // The task runs here although no switch to it was seen (cropped, or the trace began
@@ -57,7 +58,7 @@ struct PathLatency {
             wokenAt.removeValue(forKey: event.pid)
         }
         if faultStart[cpu] != Self.none {
-            sample(.pageFault, before - faultStart[cpu])
+            sample(.pageFault, begin - faultStart[cpu])
             faultStart[cpu] = Self.none
         }
         if switchStart[cpu] != Self.none {
@@ -66,7 +67,7 @@ struct PathLatency {
         }
         switch event.kind {
         case .syscallEnter:
-            syscallStart[cpu] = before
+            syscallStart[cpu] = begin
         case .syscallExit:
             // An exit without its enter (the trace began inside the syscall) has no sample.
             if syscallStart[cpu] != Self.none {
@@ -74,9 +75,9 @@ struct PathLatency {
                 syscallStart[cpu] = Self.none
             }
         case .pageFault:
-            faultStart[cpu] = before
+            faultStart[cpu] = begin
         case let .schedSwitch(_, _, nextPid):
-            switchStart[cpu] = before
+            switchStart[cpu] = begin
             running[cpu] = nextPid
             if nextPid != 0, let woken = wokenAt.removeValue(forKey: nextPid) {
                 sample(.wakeup, after - woken)
@@ -86,9 +87,9 @@ struct PathLatency {
             // before it runs, the first counts.
             if wokenAt[pid] == nil && !running.contains(pid) { wokenAt[pid] = min(wakerSentAt ?? after, after) }
         case let .vectorEntry(vector):
-            push(cpu, Self.eventClass(of: vector), before)
+            push(cpu, Self.eventClass(of: vector), begin)
         case .irqHandlerEntry:
-            push(cpu, .interrupt, before)
+            push(cpu, .interrupt, begin)
         case .vectorExit, .irqHandlerExit:
             let depth = irqDepth[cpu]
             guard depth > 0 else { return } // the trace began inside the handler

@@ -166,7 +166,8 @@ public struct RecordedTimeline {
         let during = mode[cpu]
         // Text timestamps are µs: two events in the same µs have a zero gap although the ops
         // between them took time. What a gap cannot hold is owed by the CPU's next gaps.
-        debt[cpu] += pricer.nanoseconds(of: expansion, eventIndex: eventIndex)
+        let priced = pricer.nanoseconds(of: expansion, eventIndex: eventIndex)
+        debt[cpu] += priced
         let paid = min(debt[cpu], raw)
         debt[cpu] -= paid
         var gap = raw - paid
@@ -177,7 +178,7 @@ public struct RecordedTimeline {
         gap /= 1 + pricer.overheadPerNanosecond[during.rawValue]
         removedNanoseconds += raw - gap
         advanceMode(cpu: cpu, event)
-        return RecordedStep(gapNanoseconds: gap, mode: during)
+        return RecordedStep(gapNanoseconds: gap, mode: during, recordedCostNanoseconds: priced, owedNanoseconds: debt[cpu])
     }
 
     /// What the CPU does after `event` until its next one.

@@ -26,12 +26,13 @@ public enum Summary {
         }
         out += render(table) + "\n"
         out += "What the simulated time is made of, ms summed over CPUs (recorded = de-virtualized gaps):\n"
-        var terms: [[String]] = [["engine", "recorded", "+tlb misses", "+pv ops", "+indirect", "+waiting"]]
+        var terms: [[String]] = [["engine", "recorded", "+tlb misses", "+pv ops", "+indirect", "+waiting", "-idle cut short"]]
         for e in s.engines {
             let m = e.metrics
             let ghz = m.clockGHz
             terms.append([e.descriptor.id.rawValue, fixed(m.recordedNanoseconds / 1e6, 3), fixed(m.tlbMissNanoseconds / 1e6, 3),
-                          fixed(m.pricedCycles / ghz / 1e6, 3), fixed(m.indirectCycles / ghz / 1e6, 3), fixed(m.waitNanoseconds / 1e6, 3)])
+                          fixed(m.pricedCycles / ghz / 1e6, 3), fixed(m.indirectCycles / ghz / 1e6, 3), fixed(m.waitNanoseconds / 1e6, 3),
+                          fixed(m.absorbedIdleNanoseconds / 1e6, 3)])
         }
         out += render(terms) + "\n"
         for e in s.engines where !e.descriptor.settings.isEmpty {
@@ -162,6 +163,7 @@ public enum Summary {
                                 w.field("pv_ops") { w.double(m.pricedCycles / m.clockGHz / 1e9, 9) }
                                 w.field("indirect") { w.double(m.indirectCycles / m.clockGHz / 1e9, 9) }
                                 w.field("waiting") { w.double(m.waitNanoseconds / 1e9, 9) }
+                                w.field("idle_cut_short") { w.double(m.absorbedIdleNanoseconds / 1e9, 9) }
                             }
                         }
                         w.field("transitions_by_kind") {
