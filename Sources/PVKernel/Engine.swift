@@ -111,11 +111,7 @@ public final class Engine<B: Backend>: PricingEngine {
         let extra = max(after - before - step.recordedCostNanoseconds, 0)
         paths.record(event, cpu: cpu, before: before - step.owedNanoseconds, begin: tracepoint - extra, after: tracepoint,
                      switchCloseNanoseconds: close,
-                     wakerSentAt: crossCPU.handlerIPISentAt[cpu]) { cls, ns in
-            let sample = UInt64(max(ns.rounded(), 1))
-            metrics.latency[cls.index].record(sample)
-            window.record(sample)
-        }
+                     wakerSentAt: crossCPU.handlerIPISentAt[cpu], into: &metrics.latency, window: &window)
         crossCPU.depart(event, cpu: cpu, clock: after, eventIndex: eventIndex)
     }
 
@@ -169,8 +165,12 @@ public final class Engine<B: Backend>: PricingEngine {
         return total
     }
 
+    @inline(__always)
     private func growIfNeeded(cpu: Int) {
-        guard cpu >= metrics.cpuClockNanoseconds.count else { return }
+        if cpu >= metrics.cpuClockNanoseconds.count { grow(cpu: cpu) }
+    }
+
+    private func grow(cpu: Int) {
         let n = cpu + 1
         metrics.cpuClockNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuClockNanoseconds.count))
         metrics.cpuBusyUntilNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuBusyUntilNanoseconds.count))

@@ -1,3 +1,4 @@
+import Histogram
 import PVTrace
 
 /// Latency samples taken on an engine's simulated clock between the trace's own begin and end
@@ -50,7 +51,13 @@ struct PathLatency {
     /// `wakerSentAt` is when the IPI whose handler logs this event was sent: a wakeup queued to
     /// the target's wake list (ttwu_queue_wakelist) is logged there, but began at the send.
     mutating func record(_ event: KernelEvent, cpu: Int, before: Double, begin: Double, after: Double,
-                         switchCloseNanoseconds: Double, wakerSentAt: Double?, _ sample: (EventClass, Double) -> Void) {
+                         switchCloseNanoseconds: Double, wakerSentAt: Double?,
+                         into latency: inout [Histogram<UInt64>], window: inout Histogram<UInt64>) {
+        @inline(__always) func sample(_ c: EventClass, _ ns: Double) {
+            let v = UInt64(max(ns.rounded(), 1))
+            latency[c.index].record(v)
+            window.record(v)
+        }
         if event.pid != running[cpu] && event.context == .task && event.pid > 0 {
             // The task runs here although no switch to it was seen (cropped, or the trace began
             // with it running): a wakeup still open for it is not measurable.

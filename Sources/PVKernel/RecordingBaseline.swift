@@ -125,17 +125,19 @@ public func makeRecordingPricer<B: Backend>(backend: B, profile: CostProfile, ti
 /// zero; the rest is taken from the CPU's next gaps (µs timestamps put many events in one µs),
 /// and counted as a clamped gap when more than the µs precision of the timestamps is left over. Bare metal is priced with the native backend: the native engine, which
 /// adds native's priced cost back, then replays the recorded time unchanged.
-public struct RecordedTimeline {
+///
+/// One thread drives it (the replay's), so its hot arrays skip the runtime exclusivity checks.
+public final class RecordedTimeline {
     public let environment: RecordingEnvironment
     private let pricer: any RecordingPricer
     private let traceStart: UInt64
-    private var last: [UInt64]
-    private var mode: [ExecutionMode]
+    @exclusivity(unchecked) private var last: [UInt64]
+    @exclusivity(unchecked) private var mode: [ExecutionMode]
     /// Priced recording cost not yet taken out of a gap, per CPU.
-    private var debt: [Double]
+    @exclusivity(unchecked) private var debt: [Double]
     /// ftrace text prints seconds.microseconds (kernel/trace/trace_output.c trace_print_time).
     static let timestampPrecision = 1_000.0
-    private var modeBeforeIRQ: [[ExecutionMode]]
+    @exclusivity(unchecked) private var modeBeforeIRQ: [[ExecutionMode]]
     /// Gaps that, with the next ones, could not hold the recording environment's priced cost
     /// to within the timestamps' µs precision (the excess is dropped).
     public private(set) var clampedGaps: UInt64 = 0
@@ -153,7 +155,7 @@ public struct RecordedTimeline {
         modeBeforeIRQ = Array(repeating: [], count: n)
     }
 
-    public mutating func step(_ event: KernelEvent, _ expansion: Expansion, eventIndex: UInt64) -> RecordedStep {
+    public func step(_ event: KernelEvent, _ expansion: Expansion, eventIndex: UInt64) -> RecordedStep {
         let cpu = Int(event.cpu)
         if cpu >= last.count {
             let add = cpu + 1 - last.count
@@ -182,7 +184,7 @@ public struct RecordedTimeline {
     }
 
     /// What the CPU does after `event` until its next one.
-    private mutating func advanceMode(cpu: Int, _ event: KernelEvent) {
+    private func advanceMode(cpu: Int, _ event: KernelEvent) {
         switch event.kind {
         case .syscallEnter, .processFork, .processExec, .processExit, .memorySyscall:
             mode[cpu] = .kernel

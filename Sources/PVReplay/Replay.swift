@@ -25,7 +25,7 @@ public final class Replay: ReplayControl {
     @exclusivity(unchecked) private var engines: [any PricingEngine] = []
     @exclusivity(unchecked) private var expansion = Expansion()
     @exclusivity(unchecked) private var lookahead: KernelEvent?
-    @exclusivity(unchecked) private var timeline: RecordedTimeline?
+    private var timeline: RecordedTimeline?
     /// Why the recording environment is what it is (provenance, or the command line).
     private var baselineReason = ""
     private var traceStart: UInt64?
@@ -229,7 +229,8 @@ public final class Replay: ReplayControl {
         if let only = filter.eventClass {
             expansion.segments.removeAll { $0.eventClass != only }
         }
-        let step = timeline!.step(event, expansion, eventIndex: eventIndex)
+        guard let timeline else { return }
+        let step = timeline.step(event, expansion, eventIndex: eventIndex)
         for i in engines.indices { engines[i].consume(event, expansion, step: step, eventIndex: eventIndex) }
     }
 

@@ -191,7 +191,7 @@ import PVTrace
 
     @Test func theTimelineRemovesTheRecordingCostsAndCarriesWhatAGapCannotHold() {
         var kernel = Kernel(parameters: try! KernelParameters.load(), cpuCount: 1)
-        var timeline = RecordedTimeline(environment: .kvm(features: [], ept: true, hostPages: .k4),
+        let timeline = RecordedTimeline(environment: .kvm(features: [], ept: true, hostPages: .k4),
                                         pricer: FixedPricer(ns: 300, overhead: 0.25), cpuCount: 1, traceStart: 0)
         var out = Expansion()
         var steps: [RecordedStep] = []
