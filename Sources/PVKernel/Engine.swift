@@ -54,6 +54,7 @@ public final class Engine<B: Backend>: PricingEngine {
     public let descriptor: BackendDescriptor
     public let profile: CostProfile
     public let time: TimeCosts
+    private let guestKernel: GuestKernel.Set
     @exclusivity(unchecked) private var ledger: Ledger
     @exclusivity(unchecked) private var metrics: EngineMetrics
     @exclusivity(unchecked) private var paths: PathLatency
@@ -68,6 +69,7 @@ public final class Engine<B: Backend>: PricingEngine {
                 time: TimeCosts = .none, causality: CausalityCosts = .none) {
         self.backend = backend
         self.descriptor = backend.descriptor
+        self.guestKernel = backend.descriptor.id.guestKernel.member
         self.profile = profile
         self.time = time
         self.ledger = Ledger(descriptor: descriptor)
@@ -142,6 +144,7 @@ public final class Engine<B: Backend>: PricingEngine {
             ledger.cycles = 0
             for i in segment.start..<segment.end {
                 let call = expansion.calls[i]
+                if !call.kernels.contains(guestKernel) { continue } // another kernel's call site
                 let before = ledger.cycles
                 backend.perform(call, segment.context, &ledger)
                 let op = Int(call.op.rawValue)

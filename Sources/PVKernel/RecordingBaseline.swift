@@ -88,10 +88,12 @@ public final class BackendPricer<B: Backend>: RecordingPricer {
     private var ledger: Ledger
     private let profile: CostProfile
     private let time: TimeCosts
+    private let guestKernel: GuestKernel.Set
     public var overheadPerNanosecond: [Double] { time.overheadPerNanosecond }
 
     public init(backend: B, profile: CostProfile, time: TimeCosts) {
         self.backend = backend
+        self.guestKernel = backend.descriptor.id.guestKernel.member
         self.ledger = Ledger(descriptor: backend.descriptor)
         self.profile = profile
         self.time = time
@@ -104,7 +106,9 @@ public final class BackendPricer<B: Backend>: RecordingPricer {
         ledger.cycles = 0
         let transitions = ledger.transitionTotal
         for segment in expansion.segments {
-            for i in segment.start..<segment.end { backend.perform(expansion.calls[i], segment.context, &ledger) }
+            for i in segment.start..<segment.end where expansion.calls[i].kernels.contains(guestKernel) {
+                backend.perform(expansion.calls[i], segment.context, &ledger)
+            }
         }
         let cycles = ledger.cycles + Double(ledger.transitionTotal &- transitions) * time.indirectCyclesPerTransition
         ledger.cycles = 0

@@ -46,20 +46,22 @@ public struct TimeCosts: Sendable, Equatable {
         self.indirectCyclesPerTransition = indirectCyclesPerTransition; self.flushesTLBOnTransition = flushesTLBOnTransition
     }
 
-    /// The profile keys these costs read (every profile must have them; `pvtop model --costs` lists them).
-    public static let profileKeys = [
-        "tlb.misses_per_us.user", "tlb.misses_per_us.kernel", "tlb.cycles_per_walk_reference",
-        "tlb.walk_references.native", "tlb.walk_references.shadow",
-        "tlb.walk_references.2d_host_4k", "tlb.walk_references.2d_host_2m", "tlb.entries_refilled_after_flush",
-        "kvm.vpid", "kvm.exit.indirect_cycles", "xen.transition.indirect_cycles",
-        "vmi.transition.indirect_cycles", "lguest.transition.indirect_cycles", "lguest.transition_flushes_tlb",
+    /// The profile entries these costs read (every profile must have them; `pvtop model --costs` lists them).
+    public static let cycleKeys = [
+        "tlb.cycles_per_walk_reference", "kvm.exit.indirect_cycles", "xen.transition.indirect_cycles",
+        "vmi.transition.indirect_cycles", "lguest.transition.indirect_cycles",
     ]
+    public static let quantityKeys = [
+        "tlb.misses_per_us.user", "tlb.misses_per_us.kernel", "tlb.walk_references.native", "tlb.walk_references.shadow",
+        "tlb.walk_references.2d_host_4k", "tlb.walk_references.2d_host_2m", "tlb.entries_refilled_after_flush",
+    ]
+    public static let flagKeys = ["kvm.vpid", "lguest.transition_flushes_tlb"]
 
     /// The costs of the engine `id` (with EPT or not) on `profile`; `hostPages` matters only
     /// under two-dimensional paging.
     public init(backend id: BackendID, ept: Bool, profile: CostProfile, hostPages: HostPageSize) throws {
         guard id != .native else { self = .none; return }
-        let nativeRefs = try profile.cycles("tlb.walk_references.native")
+        let nativeRefs = try profile.quantity("tlb.walk_references.native")
         let cyclesPerRef = try profile.cycles("tlb.cycles_per_walk_reference")
         let paging: PagingMode
         let transitionKey: String
@@ -71,27 +73,27 @@ public struct TimeCosts: Sendable, Equatable {
             paging = .shadow; transitionKey = "vmi.transition.indirect_cycles"
         case .lguest:
             paging = .shadow; transitionKey = "lguest.transition.indirect_cycles"
-            flushes = try profile.cycles("lguest.transition_flushes_tlb") != 0
+            flushes = try profile.flag("lguest.transition_flushes_tlb")
         default:
             // KVM, and any hardware-assisted backend added later: VT-x exits, EPT or shadow.
             paging = ept ? .twoDimensional : .shadow; transitionKey = "kvm.exit.indirect_cycles"
-            flushes = try profile.cycles("kvm.vpid") == 0
+            flushes = try !profile.flag("kvm.vpid")
         }
         let refs: Double
         switch paging {
         case .twoDimensional:
-            refs = try profile.cycles(hostPages == .k4 ? "tlb.walk_references.2d_host_4k" : "tlb.walk_references.2d_host_2m")
+            refs = try profile.quantity(hostPages == .k4 ? "tlb.walk_references.2d_host_4k" : "tlb.walk_references.2d_host_2m")
         case .shadow:
-            refs = try profile.cycles("tlb.walk_references.shadow")
+            refs = try profile.quantity("tlb.walk_references.shadow")
         case .native, .direct:
             refs = nativeRefs
         }
         let extraCyclesPerMiss = max(refs - nativeRefs, 0) * cyclesPerRef
         // misses/µs × cycles/miss = cycles per µs; / (GHz × 1000) = ns per ns.
         let perNs = { (key: String) throws -> Double in
-            try profile.cycles(key) * extraCyclesPerMiss / (profile.clockGHz * 1000)
+            try profile.quantity(key) * extraCyclesPerMiss / (profile.clockGHz * 1000)
         }
-        let refill = flushes ? try profile.cycles("tlb.entries_refilled_after_flush") * refs * cyclesPerRef : 0
+        let refill = flushes ? try profile.quantity("tlb.entries_refilled_after_flush") * refs * cyclesPerRef : 0
         self.init(paging: paging,
                   overheadPerNanosecond: [try perNs("tlb.misses_per_us.user"), try perNs("tlb.misses_per_us.kernel"), 0],
                   indirectCyclesPerTransition: try profile.cycles(transitionKey) + refill,

@@ -37,7 +37,7 @@ public struct ReplayConfiguration: Sendable, Equatable {
     /// Host page size behind two-dimensional paging in the engines (a what-if).
     public var hostPages: HostPageSize
 
-    public init(backends: [BackendID] = [.xenPV, .kvm, .vmi, .lguest], profile: String = "modern-2020",
+    public init(backends: [BackendID] = [.xenPV, .kvm, .vmi, .lguest, .vbox], profile: String = "modern-2020",
                 options: BackendOptions = BackendOptions(cpuCount: 1), filter: EventFilter = EventFilter(),
                 recordedOn: RecordingEnvironment? = nil, hostPages: HostPageSize = .k4) {
         self.backends = backends; self.profile = profile; self.options = options; self.filter = filter

@@ -50,7 +50,7 @@ extension Pvtop {
             if headless || output.isRequested {
                 try output.run(replay)
             } else {
-                try runDashboardOrExplain(replay)
+                try runDashboardOrExplain(replay, path: path)
             }
         }
     }

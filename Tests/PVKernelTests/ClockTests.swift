@@ -155,7 +155,7 @@ import PVTrace
         #expect(shadow.overheadPerNanosecond[user] == 0 && xen.overheadPerNanosecond[user] == 0)
         #expect(ept4k.overheadPerNanosecond[idle] == 0) // a halted CPU walks no page tables
         // The figure the profile's sources give: misses/µs × (4.4 − 1.5) refs × 10 cycles at 3.1 GHz.
-        let expected = p.costs["tlb.misses_per_us.user"]!.value * (4.4 - 1.5) * 10 / 3100
+        let expected = try p.quantity("tlb.misses_per_us.user") * (4.4 - 1.5) * 10 / 3100
         #expect(abs(ept4k.overheadPerNanosecond[user] - expected) < 1e-12)
     }
 

@@ -40,10 +40,17 @@ struct FlatBackend: Backend {
 
 @Suite struct ReplayTests {
     /// 1 GHz, and every time-proportional and cross-CPU cost zero: these tests count events.
-    static let profile = CostProfile(name: "flat-1ghz", description: "", clockGHz: 1, ept: true,
-                                     costs: Dictionary(uniqueKeysWithValues: (TimeCosts.profileKeys + CausalityCosts.profileKeys).map {
-                                         ($0, CostProfile.Parameter(value: 0, source: nil, assumption: "test"))
-                                     }), origin: "test")
+    static let profile: CostProfile = {
+        func zero(_ keys: [String]) -> [String: CostProfile.Parameter] {
+            Dictionary(uniqueKeysWithValues: keys.map { ($0, CostProfile.Parameter(value: 0, source: nil, assumption: "test")) })
+        }
+        return CostProfile(name: "flat-1ghz", description: "", clockGHz: 1, ept: true,
+                           costs: zero(TimeCosts.cycleKeys + CausalityCosts.profileKeys),
+                           flags: Dictionary(uniqueKeysWithValues: TimeCosts.flagKeys.map {
+                               ($0, CostProfile.Flag(on: true, source: nil, assumption: "test"))
+                           }),
+                           quantities: zero(TimeCosts.quantityKeys), origin: "test")
+    }()
 
     /// Page faults every 10 µs on CPU 0 for 1 ms of trace.
     static func faults(count: Int = 100) -> [KernelEvent] {
