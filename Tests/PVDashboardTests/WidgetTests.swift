@@ -234,8 +234,9 @@ import Testing
     @Test func helpOverlayExplainsBlindSpots() {
         let b = render(HelpOverlay(scroll: 100, theme: theme), 100, 40)
         #expect(b.text.contains("No device I/O"))
-        #expect(b.text.contains("No cache or TLB effects"))
-        #expect(b.text.contains("Recorded gaps are taken as native time"))
+        #expect(b.text.contains("Cache and TLB effects are rates"))
+        #expect(b.text.contains("Native is an estimate of bare metal"))
+        #expect(b.text.contains("Latency is simulated"))
         let top = render(HelpOverlay(scroll: 0, theme: theme), 100, 40)
         #expect(top.text.contains("kvm_stat's table"))
         #expect(top.text.contains("q F10 Ctrl-C  quit"))
