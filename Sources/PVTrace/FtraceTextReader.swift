@@ -360,11 +360,13 @@ public final class FtraceTextReader: TraceSource {
             if let n = b.decimal(&k), k == b.count, n <= UInt64(Self.maxCPU + 1) {
                 headerFields.cpuCount = max(headerFields.cpuCount, Int(n))
                 sawTraceCmdPreamble = true
+                headerFields.format = .traceCmdReport
                 return true
             }
         }
         if b.hasPrefix("version = ", at: k0) || (b.hasPrefix("CPU ", at: k0) && b.find(" is empty", from: k0) != nil) {
             sawTraceCmdPreamble = true
+            headerFields.format = .traceCmdReport
             return true
         }
         return false

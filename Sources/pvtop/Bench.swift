@@ -33,12 +33,12 @@ extension Pvtop {
                     let clock = ContinuousClock()
                     let start = clock.now
                     if readerOnly {
-                        let reader = try FtraceTextReader(path: path)
+                        let reader = try openTrace(path: path)
                         events = 0
                         while let r = try reader.next() { if case .event = r { events &+= 1 } }
                     } else {
                         let replay = try PVReplay.Replay(name: path, configuration: configuration, parameters: parameters) {
-                            try FtraceTextReader(path: path)
+                            try openTrace(path: path)
                         }
                         try replay.advance(toTraceTime: .max, eventBudget: .max)
                         events = replay.snapshot().eventsReplayed

@@ -3,6 +3,8 @@
 #   instance.dat          trace-cmd's own trace.dat of one ftrace instance, small per-CPU
 #                         buffers in overwrite mode so both CPUs lose events
 #   instance-report.txt   16 lines of `trace-cmd report instance.dat`, both drop lines
+#   instance-report-lt.txt.xz  all of `trace-cmd report -l -t instance.dat` (latency flags,
+#                         ns): what pvtop's trace.dat reader must agree with, event for event
 #
 # `trace-cmd record` cannot run on the project's guest (it writes /proc/sys/kernel/ftrace_enabled,
 # EPERM), so the instance is set up by hand and read by `trace-cmd extract -B`, which writes
@@ -54,3 +56,4 @@ cp "$work/instance.dat" "$here/instance.dat"
 trace-cmd report "$here/instance.dat" > "$work/report.txt"
 { head -12 "$work/report.txt"; tail -n +13 "$work/report.txt" | grep -m1 -A3 'EVENTS DROPPED'; } \
     > "$here/instance-report.txt"
+trace-cmd report -l -t "$here/instance.dat" | xz -9 > "$here/instance-report-lt.txt.xz"
