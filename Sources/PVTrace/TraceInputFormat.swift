@@ -8,6 +8,8 @@ public enum TraceInputFormat: String, Sendable, CaseIterable {
     case traceDat = "trace.dat"
     /// `perf script` text of tracepoint events.
     case perfScript = "perf script text"
+    /// tracefs `trace_pipe_raw` pages, read live (`pvtop live --capture binary`).
+    case tracefsRaw = "tracefs raw ring buffers"
 
     /// The command that produces this format.
     public var producedBy: String {
@@ -16,6 +18,7 @@ public enum TraceInputFormat: String, Sendable, CaseIterable {
         case .traceCmdReport: return "trace-cmd report trace.dat"
         case .traceDat: return "trace-cmd record / trace-cmd extract, pvtop record -o x.dat"
         case .perfScript: return "perf record -e 'sched:*,...' then perf script"
+        case .tracefsRaw: return "pvtop live --capture binary"
         }
     }
 }
