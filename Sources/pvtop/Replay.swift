@@ -51,7 +51,7 @@ extension Pvtop {
             if headless || output.isRequested {
                 try output.run(replay)
             } else {
-                try runDashboardOrExplain(replay)
+                try runDashboardOrExplain(replay, path: path)
             }
         }
     }

@@ -7,21 +7,26 @@ import PVTrace
 /// Engine choices shared by `replay` and `live`.
 struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Paravirt backends beside native, comma-separated (xen-pv, kvm, vmi, lguest).",
+        "Paravirt backends beside native, comma-separated (xen-pv, kvm, vmi, lguest, vbox).",
         valueName: "list"))
-    var backends: String = "xen-pv,kvm,vmi,lguest"
+    var backends: String = "xen-pv,kvm,vmi,lguest,vbox"
 
     @Option(name: .long, help: ArgumentHelp(
         "CPU cost profile: a bundled name (see `pvtop model --profiles`) or a JSON file.", valueName: "name|file"))
     var profile: String = "modern-2020"
 
     @Option(name: .customLong("pv-feature"), help: ArgumentHelp(
-        "KVM pv feature on or off, e.g. pv_ipi=off (repeatable). Features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", ")).",
+        "KVM pv feature on or off, e.g. pv_ipi=off (repeatable). Features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", ")). pv_eoi matters only with --apicv off: APICv virtualizes the EOI without an exit and leaves PV EOI inert.",
         valueName: "feature=on|off"))
     var pvFeatures: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("KVM two-dimensional paging (EPT) on or off; default: the profile's CPU.", valueName: "on|off"))
     var ept: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "KVM APIC virtualization with posted interrupts (APICv): EOIs and IPIs to running vCPUs without exits, PV EOI inert; default: the profile's CPU.",
+        valueName: "on|off"))
+    var apicv: String?
 
     @Option(name: .long, help: ArgumentHelp("Xen multicall / VMI deferred / lguest async batching.", valueName: "on|off"))
     var batching: String = "on"
@@ -61,7 +66,8 @@ struct EngineOptions: ParsableArguments {
         }
         return BackendOptions(cpuCount: 1, overcommit: overcommit, kvmFeatures: features,
                               ept: try ept.map { try Self.onOff($0, "--ept") },
-                              batching: try Self.onOff(batching, "--batching"))
+                              batching: try Self.onOff(batching, "--batching"),
+                              apicv: try apicv.map { try Self.onOff($0, "--apicv") })
     }
 
     static func onOff(_ s: String, _ what: String) throws -> Bool {
@@ -111,11 +117,13 @@ enum BundledTraces {
             .sorted().map { dir + "/" + $0 }
     }
 
-    static func defaultPath() throws -> String {
-        guard let dir = directory() else {
-            throw CLIError("no trace given and the bundled traces/\(defaultTrace) was not found (run from the repository, or set PVTOP_TRACES)")
+    static func defaultPath() throws -> String { try path(named: defaultTrace) }
+
+    static func path(named name: String) throws -> String {
+        guard let dir = directory(), FileManager.default.fileExists(atPath: dir + "/" + name) else {
+            throw CLIError("no trace given and the bundled traces/\(name) was not found (run from the repository, or set PVTOP_TRACES)")
         }
-        return dir + "/" + defaultTrace
+        return dir + "/" + name
     }
 }
 

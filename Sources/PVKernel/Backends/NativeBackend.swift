@@ -3,7 +3,7 @@
 ///
 /// Sources: [PV-2.6.30] arch/x86/kernel/paravirt.c (native defaults), [PP64]
 /// paravirt_patch_64.c (inlined bodies), [P-mod] arch/x86/include/asm/paravirt.h (ALT_NOT_XEN
-/// inline alternatives) — pvops.md §2, §4.5.
+/// inline alternatives).
 public struct NativeBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.native
     public let descriptor: BackendDescriptor
@@ -109,12 +109,13 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .steal_clock: OpRule(.nop, "native_steal_clock = 0", source: "kernel/paravirt.c native_steal_clock"),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "syscall → entry_SYSCALL_64", cost: "native.syscall_entry", source: "entry_64.S entry_SYSCALL_64"),
-        .exception_entry: OpRule(.instruction, "exception through the IDT", cost: "native.exception_entry", source: "Adams & Agesen ASPLOS'06 pgfault / divzero (costs.md A2)"),
+        .exception_entry: OpRule(.instruction, "exception through the IDT", cost: "native.exception_entry", source: "Adams & Agesen ASPLOS'06 §6: pgfault / divzero nanobenchmarks"),
         .interrupt_entry: OpRule(.instruction, "interrupt through the IDT", cost: "native.interrupt_entry", source: "entry_64.S common_interrupt"),
         .apic_eoi: OpRule(.instruction, "x2APIC EOI wrmsr 0x80b", cost: "native.x2apic_eoi_write", source: "apic/x2apic_*.c native_apic_msr_eoi"),
         .send_ipi: OpRule(.instruction, "x2APIC ICR wrmsr 0x830 per target", cost: "native.x2apic_icr_write", source: "apic/x2apic_phys.c __x2apic_send_IPI_mask"),
         .set_next_event: OpRule(.instruction, "wrmsr TSC_DEADLINE", cost: "native.wrmsr_tsc_deadline", source: "apic/apic.c lapic_next_deadline"),
         .pte_direct_write: OpRule(.instruction, "store / xchg", cost: "native.memory_op", source: "asm/pgtable.h ptep_get_and_clear"),
+        .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load, __wrgsbase_inactive (X86_FEATURE_FSGSBASE)"),
     ]
 
     public init(profile: CostProfile, options: BackendOptions) throws {
@@ -133,10 +134,11 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         case .send_ipi:
             ledger.charge(n * Double(max(call.arg, 1)) * icrWrite)
         case .flush_tlb_multi:
-            // native_flush_tlb_multi: the local flush (invlpg per page up to the ceiling, else a
-            // CR3 reload), one ICR write per remote target, then wait for every ack.
+            // native_flush_tlb_multi: the local flush when this CPU is in the mask (invlpg per
+            // page; the kernel turned a range above the ceiling into a full flush, pages 0), one
+            // ICR write per remote target, then wait for every ack.
             let pages = call.flushPages
-            let local = pages > 0 && pages <= 33 ? Double(pages) * invlpg : tlbFlush
+            let local = !call.flushIncludesLocal ? 0 : pages > 0 ? Double(pages) * invlpg : tlbFlush
             let remote = Double(call.flushTargets) * icrWrite + (call.flushTargets > 0 ? shootdownWait : 0)
             ledger.charge(n * (local + remote))
         case .write_msr where call.arg == MSR.tscDeadline:
