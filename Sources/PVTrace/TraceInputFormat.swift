@@ -16,7 +16,7 @@ public enum TraceInputFormat: String, Sendable, CaseIterable {
         switch self {
         case .ftraceText: return "cat /sys/kernel/tracing/trace (or trace_pipe), pvtop record"
         case .traceCmdReport: return "trace-cmd report trace.dat"
-        case .traceDat: return "trace-cmd record / trace-cmd extract, pvtop record -o x.dat"
+        case .traceDat: return "trace-cmd record / trace-cmd extract"
         case .perfScript: return "perf record -e 'sched:*,...' then perf script"
         case .tracefsRaw: return "pvtop live --capture binary"
         }
