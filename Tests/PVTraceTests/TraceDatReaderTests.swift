@@ -101,6 +101,13 @@ import Testing
         }
     }
 
+    @Test func traceDatFromAPipeIsSpooledAndReadLikeTheFile() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.dat)))
+        let r = try TraceDatReader(spooling: MemoryByteStream(bytes: bytes, chunk: 4096), name: "<stdin>", strict: true)
+        #expect(r.name == "<stdin>")
+        #expect(try events(r).count == 5067)
+    }
+
     @Test func compressedTraceDatIsReadLikeThePlainOne() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
