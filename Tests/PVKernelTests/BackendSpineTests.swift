@@ -59,6 +59,13 @@ import Testing
                     #expect(Set(emitted.keys).isSubset(of: allowed), "\(row) [custom: \(rule.custom!)] emitted \(emitted)")
                 }
                 if rule.kind == .nop || rule.kind == .neverSeen { #expect(ledger.cycles == 0, "\(row) costs \(ledger.cycles)") }
+                // A plain row costs what it says: its cycles exactly when it leaves nothing
+                // (I, M), at least its cycles when it transitions (plus the round trip).
+                if rule.custom == nil, !(rule.kind == .batched || rule.batched), let key = rule.costKey {
+                    let cycles = try p.cycles(key)
+                    if rule.transition == nil { #expect(ledger.cycles == cycles, "\(row) costs \(ledger.cycles), row says \(cycles)") }
+                    else { #expect(ledger.cycles >= cycles, "\(row) costs \(ledger.cycles), row says ≥ \(cycles)") }
+                }
             }
         }
     }
