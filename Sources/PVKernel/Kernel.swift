@@ -93,7 +93,8 @@ public struct Kernel {
             out.segment(.syscall, context, final: true) { $0.add(.usergs_sysret64) }
 
         case let .memorySyscall(kind, _, length):
-            let pages = min(Int((length + 4095) / 4096), p.maxPTEsPerSyscall)
+            // Saturating: a recorded length near 2^64 (garbage or a hostile line) must not trap.
+            let pages = Int(min(length / 4096 + (length % 4096 == 0 ? 0 : 1), UInt64(max(p.maxPTEsPerSyscall, 0))))
             guard pages > 0 else { return }
             switch kind {
             case .munmap:

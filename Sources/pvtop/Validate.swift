@@ -43,7 +43,7 @@ extension Pvtop {
                                              command: "swift run -c release pvtop validate")
                 let file = try OutputFile(path: output)
                 try file.write(md)
-                try file.close()
+                try file.commit()
             }
         }
     }
