@@ -73,3 +73,63 @@ struct RobustnessCase: CustomTestStringConvertible, Sendable {
         }
     }
 }
+
+/// What the corpus cases' outputs say, beyond status and message.
+@Suite struct RobustnessOutputTests {
+    func run(_ args: [String]) -> Spawn.Result {
+        Spawn.run(["timeout", "60", Pvtop.binary] + args, environment: ["SWIFT_BACKTRACE": "enable=no"],
+                  stderrPath: "/dev/null")
+    }
+
+    func json(_ trace: String, _ extra: [String] = []) throws -> [String: Any] {
+        let path = NSTemporaryDirectory() + "pvtop-robust-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json"
+        defer { unlink(path) }
+        let r = run(["replay", RobustnessCase.corpus + "/" + trace, "--json", path] + extra)
+        #expect(r.status == 0, "\(r.output)")
+        return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    }
+
+    func nativeSeconds(_ j: [String: Any]) -> Double {
+        (j["engines"] as! [[String: Any]]).first { $0["engine"] as? String == "native" }!["sim_time_seconds"] as! Double
+    }
+
+    @Test func aStepBackOrAClockJumpDoesNotAddTimeAndTheJSONCountsIt() throws {
+        let base = try json("base.trace")
+        for (trace, kind) in [("clock-backwards.trace", "clock-backwards"), ("clock-one-line-ahead.trace", "clock-jump"),
+                              ("clock-jump-forward.trace", "clock-jump")] {
+            let j = try json(trace)
+            // The base trace lasts 0.3 ms: a second (or 10^9) added to one CPU would show.
+            #expect(nativeSeconds(j) <= nativeSeconds(base) + 1e-6, "\(trace)")
+            #expect(((j["input_warnings"] as? [String: Int])?[kind] ?? 0) >= 1, "\(trace): \(j["input_warnings"] ?? "none")")
+        }
+        #expect((base["input_warnings"] as? [String: Int]) == [:])
+    }
+
+    @Test func aLineOnCPU8191LeavesATwoCPUTrace() throws {
+        let j = try json("cpu-8191.trace")
+        #expect(j["cpus"] as? Int == 2)
+        #expect((j["input_warnings"] as? [String: Int]) == ["cpu-out-of-range": 1])
+    }
+
+    @Test func theCSVSettingsCarryTheWarningCounts() throws {
+        let r = Spawn.run([Pvtop.binary, "replay", RobustnessCase.corpus + "/error-code-0z7.trace", "--csv", "-",
+                           "--backends", "kvm"], stderrPath: "/dev/null")
+        #expect(r.status == 0)
+        let rows = r.output.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.contains("input.malformed=1") }, "\(r.output)")
+    }
+
+    @Test func aFIFOOfZerosIsRefusedLikeAFile() throws {
+        let fifo = NSTemporaryDirectory() + "pvtop-zero-fifo-\(getpid())"
+        unlink(fifo)
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let stderrPath = fifo + ".err"
+        defer { unlink(stderrPath) }
+        // head keeps the FIFO fed for longer than the 64 KiB pvtop looks at, then stops.
+        let r = Spawn.run(["sh", "-c", "head -c 1000000 /dev/zero > \(fifo) & timeout 30 \(Pvtop.binary) inspect \(fifo); s=$?; wait; exit $s"],
+                          stderrPath: stderrPath)
+        #expect(r.status == 2)
+        #expect(((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").contains("binary data"))
+    }
+}
