@@ -165,28 +165,27 @@ public final class FtraceTextReader: TraceSource {
         return nil
     }
 
-    /// Reads the first bytes (up to `TextInputCheck.lineBreakWindowBytes`) and rejects binary
-    /// input before any line is taken from it: an endless source (/dev/zero, a FIFO) is then
-    /// refused after 64 KiB instead of read for ever as one line.
+    /// Reads the first bytes and rejects binary input before any line is taken from it: an
+    /// endless source (/dev/zero, a FIFO) is refused within 64 KiB instead of read for ever
+    /// as one line. Reading stops at the first line break, so a live `trace_pipe` starts at once.
     private func sniff() throws {
         state.pointee.sniffed = true
         let want = min(capacity, TextInputCheck.lineBreakWindowBytes)
         while end < want && !atEOF {
             let n = try stream.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: want - end))
             if n == 0 { atEOF = true } else { end += n; state.pointee.bytesRead &+= UInt64(n) }
-        }
-        let prefix = UnsafeRawBufferPointer(start: buffer, count: end)
-        // trace-cmd's trace.dat starts with 0x17 0x08 0x44 "tracing" (trace-cmd.dat(5)).
-        if end >= 10 && buffer[0] == 0x17 && buffer[1] == 0x08 && buffer[2] == 0x44
-            && memcmp(buffer + 3, "tracing", 7) == 0 {
-            throw TraceError(file: name, line: 0, message: "this is a binary trace-cmd trace.dat; convert it with `trace-cmd report` first")
-        }
-        if want >= TextInputCheck.lineBreakWindowBytes || atEOF, let reason = TextInputCheck.rejectionReason(prefix) {
-            throw TraceError(file: name, line: 0, message: reason)
+            // trace-cmd's trace.dat starts with 0x17 0x08 0x44 "tracing" (trace-cmd.dat(5)).
+            if end >= 10 && buffer[0] == 0x17 && buffer[1] == 0x08 && buffer[2] == 0x44
+                && memcmp(buffer + 3, "tracing", 7) == 0 {
+                throw TraceError(file: name, line: 0, message: "this is a binary trace-cmd trace.dat; convert it with `trace-cmd report` first")
+            }
+            let prefix = UnsafeRawBufferPointer(start: buffer, count: end)
+            if end >= want || atEOF || memchr(buffer, 0, min(end, TextInputCheck.nulWindowBytes)) != nil {
+                if let reason = TextInputCheck.rejectionReason(prefix) { throw TraceError(file: name, line: 0, message: reason) }
+            }
+            if memchr(buffer, 0x0a, end) != nil { break }
         }
     }
-
-    // MARK: lines
 
     /// The next line without its newline (valid until the next call), or nil at the end.
     private func nextLine() throws -> LineBytes? {

@@ -25,7 +25,7 @@ public enum TextInputCheck {
         guard let base = prefix.baseAddress, prefix.count > 0 else { return nil }
         let nulWindow = min(prefix.count, nulWindowBytes)
         if memchr(base, 0, nulWindow) != nil {
-            return "binary data (NUL bytes in the first \(nulWindow) bytes), not ftrace text"
+            return "binary data (NUL bytes within the first \(nulWindowBytes / 1024) KiB), not ftrace text"
         }
         let lineWindow = min(prefix.count, lineBreakWindowBytes)
         if lineWindow >= lineBreakWindowBytes, memchr(base, 0x0a, lineWindow) == nil {

@@ -94,7 +94,7 @@ import Testing
     @Test func binaryInputIsRefusedWithinTheFirstBytesEvenWhenItNeverEnds() throws {
         let zeros = FileByteStream(fileDescriptor: open("/dev/zero", O_RDONLY), name: "/dev/zero", closeOnDeinit: true)
         let r = FtraceTextReader(stream: zeros, name: "/dev/zero")
-        #expect(throws: TraceError(file: "/dev/zero", line: 0, message: "binary data (NUL bytes in the first 4096 bytes), not ftrace text")) {
+        #expect(throws: TraceError(file: "/dev/zero", line: 0, message: "binary data (NUL bytes within the first 4 KiB), not ftrace text")) {
             try r.next()
         }
         let endless = [UInt8](repeating: 0x61, count: 100_000)
