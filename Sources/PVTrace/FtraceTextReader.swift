@@ -117,6 +117,10 @@ public final class FtraceTextReader: TraceSource {
     private var linesBeforeFirstEvent = 0
     private var sawHeader = false
     /// The trace's own CPU count (`#P:`, trace-cmd's `cpus=`, provenance `cpus=`); 0 = not said.
+    /// A CPU number at or above it is skipped with a warning rather than made a new CPU range
+    /// (one corrupt `[8191]` made a 2-CPU trace 8,192 CPUs). Caveat: `#P:` is num_online_cpus()
+    /// when `trace` was read (kernel/trace/trace.c, print_event_info), so a machine with CPUs
+    /// offline (a sparse online set, `nosmt`) can log higher CPU numbers; the warning says so.
     private var declaredCPUs = 0
     private var sawTraceCmdPreamble = false
 
@@ -438,7 +442,7 @@ public final class FtraceTextReader: TraceSource {
                     return nil
                 }
                 if declaredCPUs > 0 && v >= UInt64(declaredCPUs) {
-                    try warn(.cpuOutOfRange, "CPU \(v), but the trace's header says it has \(declaredCPUs) CPUs: line skipped")
+                    try warn(.cpuOutOfRange, "CPU \(v), but the trace's header says it has \(declaredCPUs) CPUs (online when recorded): line skipped")
                     return nil
                 }
                 cpuValue = Int(v); open = o; close = q
