@@ -162,6 +162,12 @@ public final class Replay: ReplayControl {
         engines.indices.map { engines[$0].takeWindow() }
     }
 
+    /// A duration learnt without reading the trace (a plain file's tail); the end of the
+    /// replay replaces it with the exact one.
+    public func adoptDuration(_ nanoseconds: UInt64) {
+        if durationNanoseconds == nil { durationNanoseconds = nanoseconds }
+    }
+
     /// Read the whole trace once more to learn its duration (for the header and seek bar).
     public func scanDuration() throws -> UInt64 {
         if let d = durationNanoseconds { return d }
@@ -208,7 +214,7 @@ public final class Replay: ReplayControl {
             engines[i].finish()
         }
         isFinished = true
-        if durationNanoseconds == nil { durationNanoseconds = position }
+        durationNanoseconds = position
     }
 }
 

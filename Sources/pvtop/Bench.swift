@@ -20,10 +20,47 @@ extension Pvtop {
         @Flag(name: .long, help: "Time the reader alone (no engines).")
         var readerOnly = false
 
+        @Flag(name: .long, help: ArgumentHelp(
+            "The whole suite: make a ~1 GB trace from a bundled one and measure every figure against its baseline (wc -l, mawk, reader alone, one engine, five engines, headless, dashboard, first frame, frame render) in the same run."))
+        var suite = false
+
+        @Option(name: .customLong("size-mb"), help: ArgumentHelp("--suite: size of the generated trace in MiB.", valueName: "n"))
+        var sizeMegabytes: Int = 1024
+
+        @Option(name: .customLong("work-dir"), help: ArgumentHelp("--suite: where the generated trace is kept (reused while its size matches).", valueName: "dir"))
+        var workDirectory: String = NSTemporaryDirectory() + "pvtop-bench"
+
+        @Option(name: .customLong("write-trace"), help: ArgumentHelp("--suite's own step: write the generated trace to FILE.", visibility: .hidden))
+        var writeTrace: String?
+
+        func validate() throws {
+            guard repeats >= 1, repeats <= 1000 else { throw ValidationError("--repeats must be between 1 and 1000") }
+            guard sizeMegabytes >= 1, sizeMegabytes <= 65_536 else { throw ValidationError("--size-mb must be between 1 and 65536") }
+        }
+
         @OptionGroup var engines: EngineOptions
 
         func run() throws {
             try reportingUserErrors {
+                if let writeTrace {
+                    // Its own process, so the suite's children do not inherit this memory as
+                    // their peak RSS (Linux carries a vfork parent's high-water mark into exec).
+                    let source = try trace ?? BundledTraces.path(named: "pipe-same-cpu.trace.xz")
+                    do {
+                        let s = try BenchmarkTrace.write(from: source, to: writeTrace, targetBytes: UInt64(sizeMegabytes) << 20)
+                        print("\(UInt64(sizeMegabytes) << 20) \(s.copies) \(s.eventLines) \(s.bytes)")
+                    } catch let failure as BenchmarkTrace.Failure {
+                        throw CLIError(failure.description)
+                    }
+                    return
+                }
+                if suite {
+                    let source = try trace ?? BundledTraces.path(named: "pipe-same-cpu.trace.xz")
+                    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+                    try BenchSuite(executable: exe, workDirectory: workDirectory, sizeMegabytes: sizeMegabytes,
+                                   repeats: repeats, source: source).run()
+                    return
+                }
                 let path = try trace ?? BundledTraces.defaultPath()
                 let configuration = try engines.configuration()
                 let parameters = try KernelParameters.load(engines.kernelModel)

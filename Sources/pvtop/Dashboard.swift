@@ -13,6 +13,16 @@ struct DashboardOptions {
     var profiles: [String] = CostProfile.bundledNames
     /// `--demo`: the traces to loop over and how to open one.
     var demo: DemoPlaylist?
+    /// Benchmarks only: quit by itself (`--exit-when`).
+    var exitWhen: DashboardExit?
+}
+
+/// When the dashboard quits by itself, for the benchmark suite's dashboard stages.
+enum DashboardExit: String, ExpressibleByArgument {
+    /// After the first frame is drawn (time to first frame).
+    case firstFrame = "first-frame"
+    /// When the replay has reached the end of the trace and that frame is drawn.
+    case end
 }
 
 /// `--demo` talk mode's playlist: trace paths and a factory for their replays.
@@ -52,6 +62,8 @@ struct DashboardFlags: ParsableArguments {
     var speed: Double?
     @Flag(help: "Talk mode: loop over the bundled traces and walk through the views; any key takes over.")
     var demo = false
+    @Option(name: .customLong("exit-when"), help: ArgumentHelp("Quit by itself at first-frame or end (for `pvtop bench --suite`).", visibility: .hidden))
+    var exitWhen: DashboardExit?
 
     func validate() throws {
         guard Theme.Name(rawValue: theme.lowercased()) != nil else {
@@ -70,6 +82,6 @@ struct DashboardFlags: ParsableArguments {
         let auto = traceDurationNanoseconds.map { max(Double($0) / 1e9 / Self.watchableSeconds, 0.0001) } ?? 1
         let chosen = speed ?? auto
         return DashboardOptions(theme: Theme.Name(rawValue: theme.lowercased()) ?? .dark,
-                                speed: chosen == 0 ? nil : chosen, demo: demo ? playlist : nil)
+                                speed: chosen == 0 ? nil : chosen, demo: demo ? playlist : nil, exitWhen: exitWhen)
     }
 }

@@ -19,6 +19,7 @@ final class DashboardLoop {
     private let demo: DemoPlaylist?
     private var director: DemoDirector?
     private var demoStart: ContinuousClock.Instant
+    private let exitWhen: DashboardExit?
 
     private var eventBudget = 5_000
     private var budgetSinceSnapshot = 0
@@ -38,6 +39,7 @@ final class DashboardLoop {
         state = DashboardState(configuration: replay.configuration, profiles: options.profiles,
                                theme: options.theme, speed: options.speed)
         demo = options.demo
+        exitWhen = options.exitWhen
         director = options.demo.map { DemoDirector(traceCount: max($0.traces.count, 1)) }
         demoStart = clock.now
         rateNextTakenAt = clock.now
@@ -59,7 +61,10 @@ final class DashboardLoop {
         while true {
             if let sig = Signals.take() { return 128 + sig }
             let now = clock.now
-            if now >= nextTick {
+            // As fast as possible: never sleep while there is trace left; the event budget
+            // alone paces the frames (draws still follow the 10 Hz snapshots).
+            let busy = state.isMaxSpeed && state.playing && !replay.isFinished
+            if now >= nextTick || busy {
                 // After a stall (^Z, a slow frame) do not catch up: at most 100 ms count.
                 let elapsed = min(UInt64((now - lastTick).components.attoseconds / 1_000_000_000)
                                   + UInt64((now - lastTick).components.seconds) * 1_000_000_000, 100_000_000)
@@ -78,9 +83,14 @@ final class DashboardLoop {
             if dirty {
                 draw()
                 dirty = false
+                switch exitWhen {
+                case .firstFrame?: return 0
+                case .end? where snapshot.finished: return 0
+                default: break
+                }
             }
             let wait = nextTick - clock.now
-            let waitMilliseconds = max(Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000), 0)
+            let waitMilliseconds = busy ? 0 : max(Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000), 0)
             guard let input = terminal.readKey(timeoutMilliseconds: waitMilliseconds) else { continue }
             dirty = true
             if director != nil && input != .resize {

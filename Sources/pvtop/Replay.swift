@@ -64,7 +64,7 @@ extension Pvtop {
             if headless || output.isRequested {
                 try output.run(replay, inputs: [path])
             } else {
-                try runDashboardOrExplain(replay)
+                try runDashboardOrExplain(replay, path: path)
             }
         }
     }

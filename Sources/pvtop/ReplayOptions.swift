@@ -140,11 +140,13 @@ enum BundledTraces {
             .sorted().map { dir + "/" + $0 }
     }
 
-    static func defaultPath() throws -> String {
-        guard let dir = directory() else {
-            throw CLIError("no trace given and the bundled traces/\(defaultTrace) was not found (run from the repository, or set PVTOP_TRACES)")
+    static func defaultPath() throws -> String { try path(named: defaultTrace) }
+
+    static func path(named name: String) throws -> String {
+        guard let dir = directory(), FileManager.default.fileExists(atPath: dir + "/" + name) else {
+            throw CLIError("no trace given and the bundled traces/\(name) was not found (run from the repository, or set PVTOP_TRACES)")
         }
-        return dir + "/" + defaultTrace
+        return dir + "/" + name
     }
 }
 
