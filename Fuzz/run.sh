@@ -8,8 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}
-swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | tail -3
-bin=$(swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)/TraceFuzz
+# Release (-O, with -g for symbolized reports): about 10x the executions per second of debug.
+flags=(-c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -g)
+swift build "${flags[@]}" 2>&1 | tail -3
+bin=$(swift build "${flags[@]}" --show-bin-path)/TraceFuzz
 
 # Seeds: the first 4 KiB of each bundled trace (a header and ~30 real lines: small inputs
 # keep the replay of each one fast), and the robustness corpus.

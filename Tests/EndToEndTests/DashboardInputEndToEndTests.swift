@@ -32,6 +32,16 @@ struct DashboardInputEndToEndTests {
         #expect(!after.contains("Crash") && !after.contains("Press space"), "\(after)")
     }
 
+    @Test func quittingPrintsTheInputWarningsLineOnTheRestoredScreen() throws {
+        let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../RobustnessCorpus/clock-backwards.trace").standardized.path
+        let t = try start("\(Pvtop.binary) replay \(trace) --speed 0")
+        usleep(500_000)   // the whole 60-line trace plays (the warning comes when its line is read)
+        t.sendKeys("q")
+        #expect(t.exitStatus() == 0)
+        #expect(t.history().contains("pvtop: input warnings: 1 clock-backwards (first \(trace):29)"), "\(t.history())")
+    }
+
     @Test func aFIFOInputPlaysAndSaysItCannotBeReadAgain() throws {
         let dir = NSTemporaryDirectory() + "pvtop-fifo-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

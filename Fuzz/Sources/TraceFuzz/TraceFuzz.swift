@@ -16,7 +16,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
                                 loadProfile: { _ in FuzzSetup.profile }) {
             FtraceTextReader(stream: MemoryByteStream(bytes: bytes, chunk: 4096), name: "fuzz", strict: strict)
         }
-        _ = try Headless.run(replay, intervalNanoseconds: 1_000_000, emit: { _ in })
+        _ = try Headless.run(replay, intervalNanoseconds: 1_000_000, emit: { _ in })  // 1 ms: many intervals, empty stretches
         // inspect's pass as well: its counters and report take the same input.
         let inspection = try TraceInspection(
             source: FtraceTextReader(stream: MemoryByteStream(bytes: bytes), name: "fuzz", strict: strict), name: "fuzz")
