@@ -16,7 +16,8 @@ public enum Headless {
             // the next event, so the loop is O(events + non-empty intervals), never one row per
             // empty interval of a huge clock jump.
             if let next = replay.nextEventPosition, next >= end {
-                end = start + (next - start) / interval * interval
+                let stretch = start + (next - start) / interval * interval
+                if stretch > start { end = stretch }  // else the clock is at its limit: take the rest
             }
             // Events at exactly `end` belong to the next interval [end, end + interval).
             // The last interval of a clock at its limit takes everything left (no `end - 1` wrap).
