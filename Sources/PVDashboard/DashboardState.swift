@@ -29,7 +29,7 @@ public struct DashboardState: Sendable, Equatable {
     public static let speeds: [Double] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5,
                                           1, 2, 5, 10, 20, 50, 100]
     /// Paravirt backends the chooser offers, in display order.
-    public static let backendChoices: [BackendID] = [.xenPV, .kvm, .vmi, .lguest]
+    public static let backendChoices: [BackendID] = [.xenPV, .kvm, .vmi, .lguest, .vbox]
     /// How long a status message stays in the key bar.
     public static let statusLifetimeNanoseconds: UInt64 = 4_000_000_000
 
@@ -232,9 +232,12 @@ public struct DashboardState: Sendable, Equatable {
             overlay = .kvmFeatures(ToggleMenu(
                 title: "What if… (KVM pv features, paging, batching, host)",
                 items: KVMFeature.allCases.map {
-                    ToggleMenu.Item(label: $0.rawValue, isOn: o.kvmFeatures.contains($0))
+                    // PV EOI only saves exits when APICv is off (APICv virtualizes the EOI).
+                    ToggleMenu.Item(label: $0 == .pv_eoi ? "pv_eoi (inert with APICv on)" : $0.rawValue,
+                                    isOn: o.kvmFeatures.contains($0))
                 } + [
                     ToggleMenu.Item(label: "kvm: no EPT (shadow paging)", isOn: o.ept == false),
+                    ToggleMenu.Item(label: "kvm: no APICv (EOI exits unless pv_eoi)", isOn: o.apicv == false),
                     ToggleMenu.Item(label: "batching (multicall/deferred/ring)", isOn: o.batching),
                     ToggleMenu.Item(label: "host overcommit 20%", isOn: o.overcommit > 0),
                 ]))
@@ -318,16 +321,18 @@ public struct DashboardState: Sendable, Equatable {
                 let knobs = menu.items.dropFirst(KVMFeature.allCases.count).map(\.isOn)
                 var options = configuration.options
                 options.kvmFeatures = on
-                if knobs.count == 3 {
+                if knobs.count == 4 {
                     options.ept = knobs[0] ? false : nil   // nil: the profile's CPU decides
-                    options.batching = knobs[1]
-                    options.overcommit = knobs[2] ? max(options.overcommit, 0.2) : 0
+                    options.apicv = knobs[1] ? false : nil
+                    options.batching = knobs[2]
+                    options.overcommit = knobs[3] ? max(options.overcommit, 0.2) : 0
                 }
                 guard options != configuration.options else { return [] }
                 configuration.options = options
                 let off = KVMFeature.allCases.filter { !on.contains($0) }.map(\.rawValue)
                 say((off.isEmpty ? "kvm: all pv features on" : "kvm off: " + off.joined(separator: " "))
-                    + (options.ept == false ? ", no EPT" : "") + (options.batching ? "" : ", no batching")
+                    + (options.ept == false ? ", no EPT" : "") + (options.apicv == false ? ", no APICv" : "")
+                    + (options.batching ? "" : ", no batching")
                     + (options.overcommit > 0 ? ", overcommit \(Int(options.overcommit * 100))%" : ""))
                 return [.reconfigure(configuration)]
             }

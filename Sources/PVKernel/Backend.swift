@@ -2,7 +2,7 @@
 /// batch queues, pv features, the CPU cost profile). One backend per file, whose heart is a
 /// table op → action with the source of each row.
 ///
-/// Backends never see trace events (DESIGN.md rule 1): only ops and the `CallContext`.
+/// Backends never see trace events (the paravirt-ops split: one kernel, pluggable hypervisor interface): only ops and the `CallContext`.
 public protocol Backend {
     /// Name, display label and the transitions (hypercalls / exits / ROM calls) it can emit.
     var descriptor: BackendDescriptor { get }
@@ -18,6 +18,17 @@ public enum BackendID: String, Sendable, CaseIterable, Codable {
     case vmi
     case kvm
     case lguest
+    /// VirtualBox 5.0+ on VT-x with nested paging, through its KVM paravirtualization provider.
+    case vbox
+
+    /// The guest kernel each backend's pv_ops serve: VMI and lguest existed only for i386
+    /// 2.6.2x kernels (VMI removed in 2.6.37, lguest i386-only until its removal in 4.14).
+    public var guestKernel: GuestKernel {
+        switch self {
+        case .vmi, .lguest: return .i386_2_6
+        default: return .x86_64
+        }
+    }
 }
 
 public enum TransitionKind: String, Sendable, CaseIterable, Codable {
@@ -61,6 +72,19 @@ public struct BackendDescriptor: Sendable {
     public func transitionID(_ name: String) -> TransitionID? {
         transitions.firstIndex { $0.name == name }
     }
+
+    /// The id of a transition the backend's own code names; a name missing from its table is
+    /// a programming error reported at construction, never a trap mid-replay.
+    public func requiredTransitionID(_ name: String) throws -> TransitionID {
+        guard let id = transitionID(name) else { throw MissingTransition(backend: id.rawValue, name: name) }
+        return id
+    }
+}
+
+public struct MissingTransition: Error, CustomStringConvertible {
+    public var backend: String
+    public var name: String
+    public var description: String { "\(backend): no transition named \"\(name)\" in its table" }
 }
 
 /// Where a call is made from: backends may price by it, never by event.
@@ -97,11 +121,14 @@ public struct BackendOptions: Sendable, Equatable {
     public var ept: Bool?
     /// Xen PV multicall batching and VMI/lguest deferred modes (off = every call issued alone).
     public var batching: Bool
+    /// APIC virtualization with posted interrupts (VT-x APICv); nil = the profile's CPU decides.
+    /// With it, EOIs and IPIs to a running vCPU need no exit and PV EOI is inert.
+    public var apicv: Bool?
 
     public init(cpuCount: Int, overcommit: Double = 0, kvmFeatures: Set<KVMFeature> = Set(KVMFeature.allCases),
-                ept: Bool? = nil, batching: Bool = true) {
+                ept: Bool? = nil, batching: Bool = true, apicv: Bool? = nil) {
         self.cpuCount = cpuCount; self.overcommit = overcommit; self.kvmFeatures = kvmFeatures
-        self.ept = ept; self.batching = batching
+        self.ept = ept; self.batching = batching; self.apicv = apicv
     }
 }
 

@@ -8,9 +8,13 @@ import Foundation
 /// ```json
 /// { "name": "vtx-2006", "description": "…", "clockGHz": 2.0,
 ///   "ept": false,
-///   "costs": { "native.cli": { "cycles": 5, "source": "costs.md B1 …" },
-///              "xen.hypercall": { "cycles": 900, "assumption": "no published number …" } } }
+///   "costs": { "native.cli": { "cycles": 5, "source": "Intel Technology Journal 12(3), 2008 …" },
+///              "xen.hypercall": { "cycles": 900, "assumption": "no published number …" } },
+///   "flags": { "kvm.apicv": { "on": false, "source": "…" } },
+///   "quantities": { "kvm.haltpoll.avoided_fraction": { "value": 0.5, "assumption": "…" } } }
 /// ```
+/// Cycles, on/off facts of the CPU or hypervisor, and dimensionless quantities (fractions,
+/// counts) are kept apart so none is read as another.
 public struct CostProfile: Sendable {
     public var name: String
     public var description: String
@@ -19,13 +23,25 @@ public struct CostProfile: Sendable {
     /// Whether the CPU has EPT/NPT (two-dimensional paging). Without it KVM uses shadow paging.
     public var ept: Bool
     public var costs: [String: Parameter]
+    /// On/off facts of the CPU or hypervisor generation (`kvm.apicv`).
+    public var flags: [String: Flag]
+    /// Dimensionless numbers: fractions and counts (`kvm.haltpoll.avoided_fraction`).
+    public var quantities: [String: Parameter]
     /// Where it was loaded from (a bundled name or a user's path).
     public var origin: String
 
     public init(name: String, description: String, clockGHz: Double, ept: Bool,
-                costs: [String: Parameter], origin: String) {
+                costs: [String: Parameter], flags: [String: Flag] = [:], quantities: [String: Parameter] = [:],
+                origin: String) {
         self.name = name; self.description = description; self.clockGHz = clockGHz
-        self.ept = ept; self.costs = costs; self.origin = origin
+        self.ept = ept; self.costs = costs; self.flags = flags; self.quantities = quantities; self.origin = origin
+    }
+
+    public struct Flag: Sendable, Equatable {
+        public var on: Bool
+        public var source: String?
+        public var assumption: String?
+        public var isAssumption: Bool { assumption != nil }
     }
 
     public struct Parameter: Sendable, Equatable {
@@ -39,6 +55,8 @@ public struct CostProfile: Sendable {
         case unreadable(String, String)
         case malformed(String, String)
         case missingCost(profile: String, key: String)
+        case missingFlag(profile: String, key: String)
+        case missingQuantity(profile: String, key: String)
         case unknownProfile(String, available: [String])
 
         public var description: String {
@@ -47,6 +65,10 @@ public struct CostProfile: Sendable {
             case let .malformed(path, why): return "\(path): error: \(why)"
             case let .missingCost(profile, key):
                 return "\(profile): error: profile has no cost \"\(key)\" (add it with a source or an assumption)"
+            case let .missingFlag(profile, key):
+                return "\(profile): error: profile has no flag \"\(key)\" in \"flags\" (add it with a source or an assumption)"
+            case let .missingQuantity(profile, key):
+                return "\(profile): error: profile has no quantity \"\(key)\" in \"quantities\" (add it with a source or an assumption)"
             case let .unknownProfile(name, available):
                 return "no profile named \"\(name)\"; bundled: \(available.joined(separator: ", ")) (or pass a .json path)"
             }
@@ -58,6 +80,18 @@ public struct CostProfile: Sendable {
     public func cycles(_ key: String) throws -> Double {
         guard let p = costs[key] else { throw LoadError.missingCost(profile: origin, key: key) }
         return p.value
+    }
+
+    /// An on/off fact of the profile's CPU or hypervisor; throws if missing.
+    public func flag(_ key: String) throws -> Bool {
+        guard let f = flags[key] else { throw LoadError.missingFlag(profile: origin, key: key) }
+        return f.on
+    }
+
+    /// A dimensionless quantity (fraction, count); throws if missing.
+    public func quantity(_ key: String) throws -> Double {
+        guard let q = quantities[key] else { throw LoadError.missingQuantity(profile: origin, key: key) }
+        return q.value
     }
 
     /// Clock conversion: the only place cycles become time.
@@ -108,8 +142,24 @@ public struct CostProfile: Sendable {
         for (key, raw) in costsObject {
             costs[key] = try parameter(raw, key: key, valueKey: "cycles", origin: origin)
         }
+        var flags: [String: Flag] = [:]
+        for (key, raw) in root["flags"] as? [String: Any] ?? [:] {
+            guard let entry = raw as? [String: Any], let on = entry["on"] as? Bool else {
+                throw LoadError.malformed(origin, "flag \"\(key)\" needs \"on\": true or false")
+            }
+            let source = entry["source"] as? String, assumption = entry["assumption"] as? String
+            if (source == nil) == (assumption == nil) {
+                throw LoadError.malformed(origin, "\"\(key)\" needs exactly one of \"source\" or \"assumption\"")
+            }
+            flags[key] = Flag(on: on, source: source, assumption: assumption)
+        }
+        var quantities: [String: Parameter] = [:]
+        for (key, raw) in root["quantities"] as? [String: Any] ?? [:] {
+            quantities[key] = try parameter(raw, key: key, valueKey: "value", origin: origin)
+        }
         return CostProfile(name: name, description: root["description"] as? String ?? "",
-                           clockGHz: clock, ept: root["ept"] as? Bool ?? true, costs: costs, origin: origin)
+                           clockGHz: clock, ept: root["ept"] as? Bool ?? true, costs: costs, flags: flags,
+                           quantities: quantities, origin: origin)
     }
 
     /// `{ "<valueKey>": n, "source": "…" }` or `{ …, "assumption": "why" }`: exactly one of them.

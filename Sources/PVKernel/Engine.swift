@@ -29,6 +29,7 @@ public final class Engine<B: Backend>: PricingEngine {
     @exclusivity(unchecked) public private(set) var backend: B
     public let descriptor: BackendDescriptor
     public let profile: CostProfile
+    private let guestKernel: GuestKernel.Set
     @exclusivity(unchecked) private var ledger: Ledger
     @exclusivity(unchecked) private var metrics: EngineMetrics
     /// Trace time of each CPU's previous event (nil before its first).
@@ -46,6 +47,7 @@ public final class Engine<B: Backend>: PricingEngine {
                 cpuCount: Int, traceStart: UInt64) {
         self.backend = backend
         self.descriptor = backend.descriptor
+        self.guestKernel = backend.descriptor.id.guestKernel.member
         self.profile = profile
         self.ledger = Ledger(descriptor: descriptor)
         self.metrics = EngineMetrics(cpuCount: cpuCount, transitionCount: descriptor.transitions.count,
@@ -101,6 +103,7 @@ public final class Engine<B: Backend>: PricingEngine {
             ledger.cycles = 0
             for i in segment.start..<segment.end {
                 let call = expansion.calls[i]
+                if !call.kernels.contains(guestKernel) { continue } // another kernel's call site
                 let before = ledger.cycles
                 backend.perform(call, segment.context, &ledger)
                 let op = Int(call.op.rawValue)

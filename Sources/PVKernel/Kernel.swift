@@ -2,7 +2,7 @@ import PVTrace
 
 /// The one kernel: expands each recorded event into the pv_ops calls Linux makes for it.
 ///
-/// It knows nothing of backends (DESIGN.md rule 1); every engine prices the same expansion.
+/// It knows nothing of backends (the paravirt-ops split: one kernel, pluggable hypervisor interface); every engine prices the same expansion.
 /// Some events only make sense with the next one on the same CPU (a `sched_switch` is followed
 /// by `tlb_flush reason 0` when it loads CR3; a shootdown's `tlb_flush reason 4` by the
 /// `ipi_send_cpu` naming its targets), so the kernel keeps a little per-CPU state and closes
@@ -11,11 +11,18 @@ public struct Kernel {
     public let parameters: KernelParameters
     private var cpus: [CPUState]
     private let p: Resolved
+    /// Per-process estimate of present / private / writable user pages (fork and teardown
+    /// are priced from it).
+    private var mm: AddressSpaces
+    /// Set by the first tlb:tlb_flush event: from then on every flush is priced from the trace
+    /// (a COW fault's, fork's, exec's), and the model adds none of its own.
+    private var tlbFlushTraced = false
 
     public init(parameters: KernelParameters, cpuCount: Int) {
         self.parameters = parameters
         self.cpus = Array(repeating: CPUState(), count: max(cpuCount, 1))
         self.p = Resolved(parameters)
+        self.mm = AddressSpaces(untracedPrivatePages: p.untracedPrivatePages, faultAroundPages: p.faultAroundPages)
     }
 
     /// Expand one event into `out` (cleared first). Segments are priced in order.
@@ -25,12 +32,21 @@ public struct Kernel {
         if cpu >= cpus.count { cpus.append(contentsOf: repeatElement(CPUState(), count: cpu + 1 - cpus.count)) }
         let irq = event.context == .hardirq || event.context == .nmi
         var context = CallContext(cpu: cpu, inInterrupt: irq, ipiCause: irq ? cpus[cpu].handlerCause : .none)
+        // The mm is the thread group's (tgid when the trace has the column).
+        let mmKey = event.tgid >= 0 ? event.tgid : event.pid
+        if case .tlbFlush = event.kind { tlbFlushTraced = true }
 
         // A pending path on this CPU ends here unless this event belongs to it.
         switch cpus[cpu].pending {
         case .contextSwitch:
             if case let .tlbFlush(.taskSwitch, pages) = event.kind {
                 closeSwitch(cpu: cpu, cr3Flush: pages < 0 ? 1 : 0, into: &out)
+                return
+            }
+            // A CPU without FSGSBASE writes the bases with wrmsr inside __switch_to
+            // (load_seg_legacy): that is the switch's own x86_fsgsbase_load, priced once there.
+            if case let .msrWrite(msr, _) = event.kind,
+               [MSR.fsBase, MSR.kernelGSBase, MSR.gsBase].contains(UInt64(msr)) {
                 return
             }
             closeSwitch(cpu: cpu, cr3Flush: nil, into: &out)
@@ -54,8 +70,13 @@ public struct Kernel {
                     markShootdownTarget(Int(value >> 32))
                 }
                 return
+            case .tlbFlush(.localMMShootdown, _), .tlbFlush(.localShootdown, _):
+                // native_flush_tlb_multi runs flush_tlb_func on the sender too (it is in the
+                // mask): this local flush is part of the one flush_tlb_multi, priced there.
+                closeShootdown(cpu: cpu, context: CallContext(cpu: cpu), includesLocal: true, into: &out)
+                return
             default:
-                closeShootdown(cpu: cpu, context: CallContext(cpu: cpu), into: &out)
+                closeShootdown(cpu: cpu, context: CallContext(cpu: cpu), includesLocal: false, into: &out)
             }
         case .none:
             break
@@ -65,7 +86,7 @@ public struct Kernel {
         case let .schedSwitch(prevPid, _, nextPid):
             if prevPid == 0, cpus[cpu].idlePending {
                 // Leaving idle without a cpu_idle event: the halt happened (derive idle from
-                // the switch pair; power:cpu_idle fires on CPU 0 only on some guests, tracing.md §3).
+                // the switch pair: on the recording KVM guest power:cpu_idle fired on CPU 0 only).
                 out.segment(.idle, context) { $0.add(.safe_halt) }
                 cpus[cpu].idlePending = false
             }
@@ -92,19 +113,23 @@ public struct Kernel {
             // An exit without its enter (trace started mid-syscall) still returns to user.
             out.segment(.syscall, context, final: true) { $0.add(.usergs_sysret64) }
 
-        case let .memorySyscall(kind, _, length):
-            // Saturating: a recorded length near 2^64 (garbage or a hostile line) must not trap.
-            let pages = Int(min(length / 4096 + (length % 4096 == 0 ? 0 : 1), UInt64(max(p.maxPTEsPerSyscall, 0))))
-            guard pages > 0 else { return }
+        case let .memorySyscall(kind, address, length):
+            // Only present PTEs are touched (zap_pte_range and change_pte_range skip pte_none).
             switch kind {
-            case .munmap:
+            case .munmap, .brk:
+                let cleared = kind == .munmap
+                    ? mm.presentPages(mm: mmKey, address: address, length: length, clear: true)
+                    : mm.setBreak(mm: mmKey, to: address)
+                guard cleared > 0 else { return }
                 // zap_pte_range in lazy MMU mode: ptep_get_and_clear_full is a plain xchg.
                 out.segment(.memoryMap, context) {
                     $0.add(.lazy_mmu_enter)
-                    $0.add(.pte_direct_write, count: pages)
+                    $0.add(.pte_direct_write, count: cleared)
                     $0.add(.lazy_mmu_leave)
                 }
             case .mprotect:
+                let pages = mm.presentPages(mm: mmKey, address: address, length: length, clear: false)
+                guard pages > 0 else { return }
                 // change_pte_range in lazy MMU mode: modify_prot start/commit per PTE.
                 out.segment(.memoryMap, context) {
                     $0.add(.lazy_mmu_enter)
@@ -112,14 +137,16 @@ public struct Kernel {
                     $0.add(.ptep_modify_prot_commit, count: pages)
                     $0.add(.lazy_mmu_leave)
                 }
-            case .mmap, .brk:
+            case .mmap:
                 return // VMAs only: the PTEs come with the page faults that follow.
             }
 
-        case let .pageFault(_, _, errorCode):
+        case let .pageFault(_, address, errorCode):
             var allocPTEPage = false
             cpus[cpu].pteAllocDebt += p.pteAllocFraction
             if cpus[cpu].pteAllocDebt >= 1 { cpus[cpu].pteAllocDebt -= 1; allocPTEPage = true }
+            let mapping = mm.fault(mm: mmKey, address: address, errorCode: errorCode)
+            let modelFlush = mapping.isCOW && !tlbFlushTraced
             out.segment(.pageFault, context) {
                 $0.add(.exception_entry)
                 $0.add(.read_cr2)
@@ -128,9 +155,18 @@ public struct Kernel {
                     $0.add(.alloc_pte)
                     $0.add(.set_pmd)
                 }
-                $0.add(.set_pte)
-                // Write to a present page = COW break: ptep_clear_flush flushes the old entry.
-                if errorCode & 0x3 == 0x3 { $0.add(.flush_tlb_one_user, count: 1) }
+                if mapping.faultAround {
+                    // filemap_map_pages → set_pte_range → set_ptes(nr): one lazy MMU section
+                    // (include/linux/pgtable.h set_ptes: arch_enter/leave_lazy_mmu_mode).
+                    $0.add(.lazy_mmu_enter)
+                    $0.add(.set_pte, count: mapping.ptes)
+                    $0.add(.lazy_mmu_leave)
+                } else {
+                    $0.add(.set_pte)
+                }
+                // A COW break's ptep_clear_flush: its flush is in the trace when tlb_flush is
+                // recorded (every such fault is followed by `tlb_flush pages:1 reason 3`).
+                if modelFlush { $0.add(.flush_tlb_one_user, count: 1) }
                 $0.add(.iret)
             }
 
@@ -219,38 +255,45 @@ public struct Kernel {
         case .softirqExit:
             out.segment(.interrupt, context) { $0.add(.irq_disable) }
 
-        case .processFork:
+        case let .processFork(_, childPid):
             // dup_mm: pgd_alloc, dup_mmap -> enter_mmap(child) pins it, copy_pte_range in lazy
-            // MMU mode writes the child's PTEs and write-protects the parent's (COW), then
-            // flush_tlb_mm of the parent.
+            // MMU mode writes the child's copies of the private PTEs and write-protects the
+            // writable ones in the parent (copy_present_pte: is_cow_mapping && pte_write), then
+            // flush_tlb_mm of the parent: recorded as `tlb_flush pages:-1 reason 3` when traced.
+            let copy = mm.fork(parent: mmKey, child: childPid)
+            let modelFlush = !tlbFlushTraced
             out.segment(.fork, context) {
                 $0.add(.pgd_alloc)
                 $0.add(.enter_mmap, arg: UInt64(p.forkPTPages))
                 $0.add(.lazy_mmu_enter)
-                $0.add(.set_pte, count: p.forkPTEs)
-                $0.add(.pte_direct_write, count: p.forkPTEs)
+                $0.add(.set_pte, count: copy.copied)
+                $0.add(.pte_direct_write, count: copy.writeProtected)
                 $0.add(.lazy_mmu_leave)
-                $0.add(.flush_tlb_user)
+                if modelFlush { $0.add(.flush_tlb_user) }
             }
         case .processExec:
-            // exec_mmap: new mm pinned and loaded (activate_mm), old mm torn down.
+            // exec_mmap: new mm pinned and loaded (activate_mm: its CR3 load is the trace's
+            // `tlb_flush reason 0` when traced), old mm torn down (its present PTEs).
+            let cleared = mm.tearDown(mmKey, replaceWithEmpty: true)
+            let modelCR3 = !tlbFlushTraced
             out.segment(.exec, context) {
                 $0.add(.pgd_alloc)
                 $0.add(.enter_mmap, arg: UInt64(p.forkPTPages))
-                $0.add(.write_cr3, arg: 0)
+                if modelCR3 { $0.add(.write_cr3, arg: 0) }
                 $0.add(.exit_mmap, arg: UInt64(p.forkPTPages))
                 $0.add(.lazy_mmu_enter)
-                $0.add(.pte_direct_write, count: p.execOldPTEs)
+                $0.add(.pte_direct_write, count: cleared)
                 $0.add(.lazy_mmu_leave)
                 $0.add(.release_pte, count: max(p.forkPTPages - 4, 1))
                 $0.add(.pgd_free)
             }
         case let .processExit(_, groupDead):
             guard groupDead else { return } // a thread: the mm lives on
+            let cleared = mm.tearDown(mmKey, replaceWithEmpty: false)
             out.segment(.exit, context) {
                 $0.add(.exit_mmap, arg: UInt64(p.exitPTPages))
                 $0.add(.lazy_mmu_enter)
-                $0.add(.pte_direct_write, count: p.exitPTEs)
+                $0.add(.pte_direct_write, count: cleared)
                 $0.add(.lazy_mmu_leave)
                 $0.add(.release_pte, count: max(p.exitPTPages - 4, 1))
                 $0.add(.pgd_free)
@@ -263,25 +306,38 @@ public struct Kernel {
 
     /// Synthetic micro traces carry ops directly, one latency sample per marker:
     /// `tracing_mark_write: pvtop-op [class=page_fault] exception_entry read_cr2 set_pte×1 iret`
-    /// (an op may carry `×N` or `*N`). Returns false when the text is not such a marker.
+    /// (an op may carry `×N` or `*N`). Returns false when the text is not such a marker; a
+    /// `pvtop-op` marker naming an op `PVOp` does not have, an unknown class or a bad count is
+    /// an error (TraceError at the event's line; the replay fills in the file), never skipped.
     /// Only `pvtop synth` writes these; the replay resolves the marker's text and calls this.
     @discardableResult
-    public mutating func expandMarker(_ text: String, event: KernelEvent, into out: inout Expansion) -> Bool {
+    public mutating func expandMarker(_ text: String, event: KernelEvent, into out: inout Expansion) throws -> Bool {
         out.removeAll()
         var words = text.split(separator: " ")
         guard words.first == "pvtop-op" else { return false }
         words.removeFirst()
+        func bad(_ message: String) -> TraceError {
+            TraceError(file: "", line: event.line, message: "pvtop-op marker: \(message)")
+        }
         var eventClass = EventClass.micro
         if let first = words.first, first.hasPrefix("class=") {
-            guard let c = EventClass(rawValue: String(first.dropFirst(6))) else { return false }
+            guard let c = EventClass(rawValue: String(first.dropFirst(6))) else {
+                throw bad("unknown class \"\(first.dropFirst(6))\" (classes: \(EventClass.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
             eventClass = c
             words.removeFirst()
         }
         var calls: [PVCall] = []
         for word in words {
             let parts = word.split(whereSeparator: { $0 == "×" || $0 == "*" })
-            guard let op = PVOp.byName[String(parts[0])] else { return false }
-            let count = parts.count > 1 ? UInt32(parts[1]) ?? 1 : 1
+            guard let name = parts.first, let op = PVOp.byName[String(name)] else {
+                throw bad("unknown pv op \"\(word)\" (pvtop model --ops lists them)")
+            }
+            var count: UInt32 = 1
+            if parts.count > 1 {
+                guard parts.count == 2, let n = UInt32(parts[1]), n > 0 else { throw bad("bad count in \"\(word)\"") }
+                count = n
+            }
             calls.append(PVCall(op, count: count))
         }
         let context = CallContext(cpu: Int(event.cpu), inInterrupt: event.context == .hardirq)
@@ -295,7 +351,7 @@ public struct Kernel {
         for cpu in cpus.indices {
             switch cpus[cpu].pending {
             case .contextSwitch: closeSwitch(cpu: cpu, cr3Flush: nil, into: &out)
-            case .shootdownSend: closeShootdown(cpu: cpu, context: CallContext(cpu: cpu), into: &out)
+            case .shootdownSend: closeShootdown(cpu: cpu, context: CallContext(cpu: cpu), includesLocal: false, into: &out)
             case .none: break
             }
         }
@@ -305,17 +361,24 @@ public struct Kernel {
 
     private mutating func closeSwitch(cpu: Int, cr3Flush: UInt64?, into out: inout Expansion) {
         cpus[cpu].pending = .none
-        // switch_mm_irqs_off (CR3 when the mm changes) -> __switch_to: load_TLS,
-        // arch_end_context_switch, then load_sp0 (update_task_stack on Xen PV).
+        // switch_mm_irqs_off (CR3 when the mm changes), then __switch_to, whose order differs:
+        // - i386 2.6.2x (arch/i386/kernel/process.c __switch_to, the kernels VMI and lguest
+        //   ran): load_esp0 and load_TLS, then arch_leave_lazy_cpu_mode(): the stack switch
+        //   joins the lazy batch.
+        // - x86-64 6.x (arch/x86/kernel/process_64.c __switch_to): load_TLS,
+        //   arch_end_context_switch, x86_fsgsbase_load, then update_task_stack → load_sp0
+        //   (XENPV only), after the lazy CPU section ended.
         out.segment(.contextSwitch, CallContext(cpu: cpu), final: true) {
             if let cr3Flush { $0.add(.write_cr3, arg: cr3Flush) }
+            $0.add(PVCall(.load_sp0, kernels: .i386_2_6))
             $0.add(.load_tls)
             $0.add(.end_context_switch)
-            $0.add(.load_sp0)
+            $0.add(PVCall(.x86_fsgsbase_load, kernels: .x86_64))
+            $0.add(PVCall(.load_sp0, kernels: .x86_64))
         }
     }
 
-    private mutating func closeShootdown(cpu: Int, context: CallContext, into out: inout Expansion) {
+    private mutating func closeShootdown(cpu: Int, context: CallContext, includesLocal: Bool, into out: inout Expansion) {
         guard case let .shootdownSend(targets, pages) = cpus[cpu].pending else { return }
         cpus[cpu].pending = .none
         // Without ipi tracepoints or ICR writes (e.g. a PV IPI hypercall on the recording
@@ -328,8 +391,10 @@ public struct Kernel {
         } else if targets == 0 {
             for other in cpus.indices where other != cpu { cpus[other].expectedShootdowns += 1 }
         }
+        // Above tlb_single_page_flush_ceiling the range becomes a full flush (flush_tlb_mm_range).
+        let flushPages = pages < 0 || Int(pages) > p.flushCeiling ? 0 : Int(pages)
         out.segment(.tlbShootdown, context) {
-            $0.add(PVCall.flushTLBMulti(targets: n, pages: Int(pages < 0 ? 0 : pages)))
+            $0.add(PVCall.flushTLBMulti(targets: n, pages: flushPages, includesLocal: includesLocal))
         }
     }
 
@@ -368,19 +433,18 @@ public struct Kernel {
     private struct Resolved {
         let syscallIRQPairs, faultIRQPairs, switchIRQPairs: Int
         let pteAllocFraction: Double
-        let forkPTPages, forkPTEs, execOldPTEs, exitPTEs, exitPTPages, maxPTEsPerSyscall, flushCeiling: Int
+        let forkPTPages, exitPTPages, untracedPrivatePages, faultAroundPages, flushCeiling: Int
         init(_ k: KernelParameters) {
-            func int(_ key: String) -> Int { Int(k.value(key).rounded()) }
+            // Parameters are finite and ≥ 0 (checked at load); clamp so no cast can trap.
+            func int(_ key: String) -> Int { Int(min(k.value(key), 1e9).rounded()) }
             syscallIRQPairs = int("syscall.irq_save_pairs")
             faultIRQPairs = int("page_fault.irq_save_pairs")
             switchIRQPairs = int("context_switch.irq_save_pairs")
             pteAllocFraction = k.value("page_fault.pte_page_alloc_fraction")
             forkPTPages = int("fork.page_table_pages")
-            forkPTEs = int("fork.ptes_copied")
-            execOldPTEs = int("exec.old_ptes_cleared")
-            exitPTEs = int("exit.ptes_cleared")
             exitPTPages = int("exit.page_table_pages")
-            maxPTEsPerSyscall = max(int("memory_syscall.max_ptes"), 1)
+            untracedPrivatePages = int("mm.untraced_private_pages")
+            faultAroundPages = max(min(int("page_fault.fault_around_pages"), 512), 1)
             flushCeiling = int("tlb.single_page_flush_ceiling")
         }
     }
@@ -439,7 +503,8 @@ extension Expansion {
         add(.irq_enable, count: n)
     }
 
-    /// The local flush of `pages` pages: INVLPG each up to the ceiling, else a full flush.
+    /// The local flush of `pages` pages: INVLPG each up to the ceiling, else a full flush
+    /// (arch/x86/mm/tlb.c flush_tlb_func: `nr_invalidate` against tlb_single_page_flush_ceiling).
     mutating func addLocalFlush(pages: Int32, ceiling: Int) {
         if pages < 0 || Int(pages) > ceiling { add(.flush_tlb_user) } else { add(.flush_tlb_one_user, count: Int(pages)) }
     }

@@ -46,9 +46,8 @@ public struct KernelParameters: Sendable {
 
     static var requiredKeys: [String] {
         ["syscall.irq_save_pairs", "page_fault.irq_save_pairs", "context_switch.irq_save_pairs",
-         "page_fault.pte_page_alloc_fraction", "fork.page_table_pages", "fork.ptes_copied",
-         "exec.old_ptes_cleared", "exit.ptes_cleared", "exit.page_table_pages",
-         "memory_syscall.max_ptes", "tlb.single_page_flush_ceiling"]
+         "page_fault.pte_page_alloc_fraction", "page_fault.fault_around_pages", "fork.page_table_pages",
+         "exit.page_table_pages", "mm.untraced_private_pages", "tlb.single_page_flush_ceiling"]
             + EventClass.allCases.map { "work_ns.\($0.rawValue)" }
     }
 }

@@ -51,6 +51,11 @@ public enum PVOp: UInt8, Sendable, CaseIterable, Comparable {
     /// A direct write to a live page table that no pv op covers (`ptep_get_and_clear` = xchg,
     /// `ptep_set_wrprotect`): native store; Xen PV traps and emulates it on a pinned table.
     case pte_direct_write
+    /// `x86_fsgsbase_load` in x86-64 `__switch_to` (arch/x86/kernel/process_64.c): the next
+    /// task's FS and inactive GS bases. Natively `wrfsbase` and `swapgs; wrgsbase; swapgs`; on
+    /// Xen PV `__wrgsbase_inactive` takes the `wrmsr(MSR_KERNEL_GS_BASE)` branch
+    /// (X86_FEATURE_XENPV) → `xen_write_msr` → `HYPERVISOR_set_segment_base`, unbatched.
+    case x86_fsgsbase_load
 
     public enum Group: String, Sendable, CaseIterable {
         case cpu, irq, mmu, lock, time, arch
@@ -80,7 +85,7 @@ public enum PVOp: UInt8, Sendable, CaseIterable, Comparable {
         case .sched_clock, .steal_clock:
             return .time
         case .syscall_entry, .exception_entry, .interrupt_entry, .apic_eoi, .send_ipi,
-             .set_next_event, .pte_direct_write:
+             .set_next_event, .pte_direct_write, .x86_fsgsbase_load:
             return .arch
         }
     }
@@ -102,8 +107,10 @@ public enum PVOp: UInt8, Sendable, CaseIterable, Comparable {
 /// `arg` is op-specific:
 /// - `read_msr` / `write_msr`: the MSR number (0x6e0 TSC_DEADLINE, 0xc0000100 FS_BASE …).
 /// - `send_ipi`: the number of target CPUs.
-/// - `flush_tlb_multi`: target CPUs in the low 32 bits, pages in the high 32 (0 = full flush);
-///   use `PVCall.flushTargets` / `PVCall.flushPages`.
+/// - `flush_tlb_multi`: remote target CPUs in the low 31 bits, bit 31 set when the local CPU
+///   is in the mask too (Linux's `flush_tlb_multi` flushes it as well), pages in the high 32
+///   (0 = full flush: the kernel already applied tlb_single_page_flush_ceiling); use
+///   `PVCall.flushTLBMulti`, `flushTargets`, `flushIncludesLocal`, `flushPages`.
 /// - `enter_mmap` / `exit_mmap`: the page-table pages to pin / unpin.
 /// - `write_cr3`: 1 when the load also flushes (new ASID, `tlb_flush pages:-1`), else 0.
 /// - `interrupt_entry`: the vector class (0 timer, 1 IPI, 2 device).
@@ -111,17 +118,43 @@ public struct PVCall: Sendable, Equatable {
     public var op: PVOp
     public var count: UInt32
     public var arg: UInt64
+    /// The guest kernels whose code makes this call here (most calls: both).
+    public var kernels: GuestKernel.Set
 
-    public init(_ op: PVOp, count: UInt32 = 1, arg: UInt64 = 0) {
-        self.op = op; self.count = count; self.arg = arg
+    public init(_ op: PVOp, count: UInt32 = 1, arg: UInt64 = 0, kernels: GuestKernel.Set = .all) {
+        self.op = op; self.count = count; self.arg = arg; self.kernels = kernels
     }
 }
 
-extension PVCall {
-    public static func flushTLBMulti(targets: Int, pages: Int) -> PVCall {
-        PVCall(.flush_tlb_multi, arg: UInt64(UInt32(clamping: targets)) | (UInt64(UInt32(clamping: max(pages, 0))) << 32))
+/// The Linux a backend's guest runs. One event → ops table serves both: where their call
+/// sites differ (the order of a context switch), a call says which kernel makes it and an
+/// engine skips calls its guest's kernel does not make.
+public enum GuestKernel: Sendable {
+    /// x86-64, 6.x (native, Xen PV, KVM, VirtualBox).
+    case x86_64
+    /// i386 2.6.2x, the kernels VMI (2.6.21–2.6.36) and lguest (2.6.23–4.13, i386 only) ran.
+    case i386_2_6
+
+    public struct Set: OptionSet, Sendable, Equatable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let x86_64 = Set(rawValue: 1)
+        public static let i386_2_6 = Set(rawValue: 2)
+        public static let all: Set = [.x86_64, .i386_2_6]
     }
-    public var flushTargets: Int { Int(arg & 0xffff_ffff) }
+
+    public var member: Set { self == .x86_64 ? .x86_64 : .i386_2_6 }
+}
+
+extension PVCall {
+    public static func flushTLBMulti(targets: Int, pages: Int, includesLocal: Bool = true) -> PVCall {
+        let t = UInt64(min(max(targets, 0), 0x7fff_ffff)) | (includesLocal ? 1 << 31 : 0)
+        return PVCall(.flush_tlb_multi, arg: t | (UInt64(UInt32(clamping: max(pages, 0))) << 32))
+    }
+    /// Remote CPUs flushed.
+    public var flushTargets: Int { Int(arg & 0x7fff_ffff) }
+    /// Whether the calling CPU is flushed too (it was in the mask).
+    public var flushIncludesLocal: Bool { arg & (1 << 31) != 0 }
     /// 0 = full flush.
     public var flushPages: Int { Int(arg >> 32) }
 }

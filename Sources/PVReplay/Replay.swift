@@ -96,7 +96,7 @@ public final class Replay: ReplayControl {
         while budget > 0, let event = lookahead {
             let t = event.timestampNanoseconds &- min(start, event.timestampNanoseconds)
             if t > nanoseconds { break }
-            feed(event)
+            try feed(event)
             budget -= 1
             lookahead = try nextEvent()
             if lookahead == nil { finishEngines() }
@@ -105,7 +105,7 @@ public final class Replay: ReplayControl {
 
     public func step() throws {
         guard let event = lookahead else { return }
-        feed(event)
+        try feed(event)
         lookahead = try nextEvent()
         if lookahead == nil { finishEngines() }
     }
@@ -188,7 +188,7 @@ public final class Replay: ReplayControl {
 
     // MARK: feeding
 
-    private func feed(_ event: KernelEvent) {
+    private func feed(_ event: KernelEvent) throws {
         lastTimestamp = max(lastTimestamp, event.timestampNanoseconds)
         eventIndex &+= 1
         let filter = configuration.filter
@@ -196,7 +196,12 @@ public final class Replay: ReplayControl {
         if let pid = matchedPid, event.pid != pid { return }
         if let comm = matchedComm, event.commID != comm { return }
         if case let .marker(textID) = event.kind {
-            kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
+            do {
+                try kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
+            } catch var e as TraceError {
+                e.file = name // a pvtop-op marker naming no pv op: an error, never skipped
+                throw e
+            }
         } else {
             kernel.expand(event, into: &expansion)
         }

@@ -32,7 +32,7 @@ public struct ReplayConfiguration: Sendable, Equatable {
     /// Only events matching this filter reach the engines (nil fields match all).
     public var filter: EventFilter
 
-    public init(backends: [BackendID] = [.xenPV, .kvm, .vmi, .lguest], profile: String = "modern-2020",
+    public init(backends: [BackendID] = [.xenPV, .kvm, .vmi, .lguest, .vbox], profile: String = "modern-2020",
                 options: BackendOptions = BackendOptions(cpuCount: 1), filter: EventFilter = EventFilter()) {
         self.backends = backends; self.profile = profile; self.options = options; self.filter = filter
     }

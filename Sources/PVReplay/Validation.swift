@@ -13,6 +13,8 @@ public enum Validation {
 
     public struct Sensitivity {
         public var key: String
+        /// "cost" (a profile's cycles) or "kernel-model" (a kernel-model parameter).
+        public var source: String = "cost"
         public var isAssumption: Bool
         public var engine: BackendID
         public var base: Double
@@ -33,24 +35,37 @@ public enum Validation {
         return replay.snapshot()
     }
 
-    /// Halve and double each cost of the profile in turn; keep the `limit` largest swings.
+    /// Halve and double each cost of the profile, then each kernel-model parameter, in turn;
+    /// keep the `limit` largest swings.
     public static func sensitivity(path: String, configuration: ReplayConfiguration, parameters: KernelParameters,
-                                   limit: Int = 15,
+                                   limit: Int = 20,
                                    open: @escaping (String) throws -> any TraceSource) throws -> [Sensitivity] {
         let base = try CostProfile.load(configuration.profile)
         let baseline = try replay(path: path, configuration: configuration, parameters: parameters, profile: base, open: open)
         var rows: [Sensitivity] = []
-        for key in base.costs.keys.sorted() {
+        func add(_ key: String, _ source: String, _ isAssumption: Bool, _ runs: [Snapshot]) {
+            for (i, engine) in baseline.engines.enumerated() where engine.descriptor.id != .native {
+                rows.append(Sensitivity(key: key, source: source, isAssumption: isAssumption, engine: engine.descriptor.id,
+                                        base: engine.slowdown, low: runs[0].engines[i].slowdown, high: runs[1].engines[i].slowdown))
+            }
+        }
+        for (key, cost) in base.costs.sorted(by: { $0.key < $1.key }) {
             var runs: [Snapshot] = []
             for factor in [0.5, 2.0] {
                 var changed = base
-                changed.costs[key]!.value *= factor
+                changed.costs[key]?.value = cost.value * factor
                 runs.append(try replay(path: path, configuration: configuration, parameters: parameters, profile: changed, open: open))
             }
-            for (i, engine) in baseline.engines.enumerated() where engine.descriptor.id != .native {
-                rows.append(Sensitivity(key: key, isAssumption: base.costs[key]!.isAssumption, engine: engine.descriptor.id,
-                                        base: engine.slowdown, low: runs[0].engines[i].slowdown, high: runs[1].engines[i].slowdown))
+            add(key, "cost", cost.isAssumption, runs)
+        }
+        for (key, value) in parameters.values.sorted(by: { $0.key < $1.key }) where value.value > 0 {
+            var runs: [Snapshot] = []
+            for factor in [0.5, 2.0] {
+                var changed = parameters
+                changed.values[key]?.value = value.value * factor
+                runs.append(try replay(path: path, configuration: configuration, parameters: changed, profile: base, open: open))
             }
+            add(key, "kernel-model", value.isAssumption, runs)
         }
         return Array(rows.filter { $0.swing > 1e-9 }
             .sorted { $0.swing != $1.swing ? $0.swing > $1.swing : ($0.key, $0.engine.rawValue) < ($1.key, $1.engine.rawValue) }
@@ -61,14 +76,15 @@ public enum Validation {
         "No device I/O: block and network requests, virtio queues and their exits are not modelled (no tracepoint in the event set shows them as pv ops).",
         "No cache or TLB-miss effects: a flush costs its instruction, not the misses that follow; a hypervisor's cache pollution is not priced.",
         "Recorded gaps are taken as native time: the trace may have been recorded inside a VM, whose own exits are already in the gaps.",
-        "Events no tracepoint shows are parameters (kernel-model.json): page-table pages per fork, PTEs copied, irq save pairs, kernel work per path.",
+        "Events no tracepoint shows are parameters (kernel-model.json): page-table pages per fork, irq save pairs, kernel work per path; PTEs fork copies and exit tears down are estimated per process from its faults, fork, exec, munmap and brk (pages mapped before the trace began are `mm.untraced_private_pages`).",
         "Lock contention is invisible to tracepoints: pv spinlock ops (wait/kick) are priced only when a trace or synth workload carries them.",
         "Per-CPU clocks do not synchronise across CPUs (no waiting for a lock holder or an IPI's target): slowdown is each CPU's own work.",
         "Costs are per-operation cycles from published microbenchmarks of other CPUs; values flagged `assumption` have no published source.",
     ]
 
     public static func markdown(runs: [TraceRun], sensitivity: [Sensitivity], sensitivityTrace: String,
-                                profile: CostProfile, command: String) -> String {
+                                profile: CostProfile, command: String,
+                                calibration: [Calibration.Comparison] = []) -> String {
         var md = "# pvtop validation report\n\n"
         md += "Generated by `\(command)` (profile `\(profile.name)`, \(fixed(profile.clockGHz, 2)) GHz). "
         md += "Do not edit by hand: rerun the command.\n\n"
@@ -97,11 +113,12 @@ public enum Validation {
             }
             md += "\n"
         }
-        md += "## Sensitivity\n\nEach cost of `\(profile.name)` halved and doubled in turn on `\(sensitivityTrace)`; "
-        md += "the rows whose slowdown moves most. `assumption` marks costs without a published source.\n\n"
-        md += "| cost | kind | engine | slowdown ×0.5 | base | ×2 |\n|---|---|---|---:|---:|---:|\n"
+        if !calibration.isEmpty { md += Calibration.markdown(calibration) + "\n" }
+        md += "## Sensitivity\n\nEach cost of `\(profile.name)` and each kernel-model parameter halved and doubled in turn on `\(sensitivityTrace)`; "
+        md += "the rows whose slowdown moves most. `assumption` marks values without a published source.\n\n"
+        md += "| value | of | kind | engine | slowdown ×0.5 | base | ×2 |\n|---|---|---|---|---:|---:|---:|\n"
         for s in sensitivity {
-            md += "| `\(s.key)` | \(s.isAssumption ? "assumption" : "sourced") | \(s.engine.rawValue) | \(fixed(s.low, 3)) | \(fixed(s.base, 3)) | \(fixed(s.high, 3)) |\n"
+            md += "| `\(s.key)` | \(s.source) | \(s.isAssumption ? "assumption" : "sourced") | \(s.engine.rawValue) | \(fixed(s.low, 3)) | \(fixed(s.base, 3)) | \(fixed(s.high, 3)) |\n"
         }
         md += "\n## Blind spots\n\n" + blindSpots.map { "- \($0)\n" }.joined()
         return md

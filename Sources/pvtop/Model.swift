@@ -7,9 +7,9 @@ extension Pvtop {
     /// fact comes from), and the cost profiles with the source or assumption of every number.
     struct Model: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the pv-op coverage of the five backends, or a cost profile with its sources.",
+            abstract: "Show the pv-op coverage of the six backends, or a cost profile with its sources.",
             discussion: """
-            pvtop model --ops                 every pv op x five backends: class and transition
+            pvtop model --ops                 every pv op x six backends: class and transition
             pvtop model --ops --markdown      write the full table (action + source) to docs/model-coverage.md
             pvtop model --costs vtx-2006      every cost in a profile, with its source or assumption
             """)
@@ -52,10 +52,20 @@ extension Pvtop {
                 let profile = try CostProfile.load(name)
                 print("\(profile.name): \(profile.description)")
                 print("clock \(profile.clockGHz) GHz, EPT \(profile.ept ? "yes" : "no")")
-                for key in profile.costs.keys.sorted() {
-                    let p = profile.costs[key]!
-                    let why = p.source.map { "source: \($0)" } ?? "ASSUMPTION: \(p.assumption ?? "")"
-                    print("\(key.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", p.value))  \(why)")
+                func why(_ source: String?, _ assumption: String?) -> String {
+                    source.map { "source: \($0)" } ?? "ASSUMPTION: \(assumption ?? "")"
+                }
+                print("cycles:")
+                for (key, p) in profile.costs.sorted(by: { $0.key < $1.key }) {
+                    print("\(key.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", p.value))  \(why(p.source, p.assumption))")
+                }
+                print("flags:")
+                for (key, f) in profile.flags.sorted(by: { $0.key < $1.key }) {
+                    print("\(key.padding(toLength: 32, withPad: " ", startingAt: 0)) \((f.on ? "on" : "off").padding(toLength: 12, withPad: " ", startingAt: 0))  \(why(f.source, f.assumption))")
+                }
+                print("quantities:")
+                for (key, q) in profile.quantities.sorted(by: { $0.key < $1.key }) {
+                    print("\(key.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", q.value))  \(why(q.source, q.assumption))")
                 }
             }
         }

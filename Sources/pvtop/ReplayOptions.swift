@@ -7,21 +7,26 @@ import PVTrace
 /// Engine choices shared by `replay` and `live`.
 struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Paravirt backends beside native, comma-separated (xen-pv, kvm, vmi, lguest).",
+        "Paravirt backends beside native, comma-separated (xen-pv, kvm, vmi, lguest, vbox).",
         valueName: "list"))
-    var backends: String = "xen-pv,kvm,vmi,lguest"
+    var backends: String = "xen-pv,kvm,vmi,lguest,vbox"
 
     @Option(name: .long, help: ArgumentHelp(
         "CPU cost profile: a bundled name (see `pvtop model --profiles`) or a JSON file.", valueName: "name|file"))
     var profile: String = "modern-2020"
 
     @Option(name: .customLong("pv-feature"), help: ArgumentHelp(
-        "KVM pv feature on or off, e.g. pv_ipi=off (repeatable). Features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", ")).",
+        "KVM pv feature on or off, e.g. pv_ipi=off (repeatable). Features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", ")). pv_eoi matters only with --apicv off: APICv virtualizes the EOI without an exit and leaves PV EOI inert.",
         valueName: "feature=on|off"))
     var pvFeatures: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("KVM two-dimensional paging (EPT) on or off; default: the profile's CPU.", valueName: "on|off"))
     var ept: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "KVM APIC virtualization with posted interrupts (APICv): EOIs and IPIs to running vCPUs without exits, PV EOI inert; default: the profile's CPU.",
+        valueName: "on|off"))
+    var apicv: String?
 
     @Option(name: .long, help: ArgumentHelp("Xen multicall / VMI deferred / lguest async batching.", valueName: "on|off"))
     var batching: String = "on"
@@ -70,7 +75,8 @@ struct EngineOptions: ParsableArguments {
         }
         return BackendOptions(cpuCount: 1, overcommit: overcommit, kvmFeatures: features,
                               ept: try ept.map { try Self.onOff($0, "--ept") },
-                              batching: try Self.onOff(batching, "--batching"))
+                              batching: try Self.onOff(batching, "--batching"),
+                              apicv: try apicv.map { try Self.onOff($0, "--apicv") })
     }
 
     static func onOff(_ s: String, _ what: String) throws -> Bool {

@@ -40,7 +40,8 @@ extension Pvtop {
                 let md = Validation.markdown(runs: runs, sensitivity: sensitivity,
                                              sensitivityTrace: (sensitivityPath as NSString).lastPathComponent,
                                              profile: try CostProfile.load(configuration.profile),
-                                             command: "swift run -c release pvtop validate")
+                                             command: "swift run -c release pvtop validate",
+                                             calibration: try Calibration.comparisons(parameters: parameters))
                 let file = try OutputFile(path: output)
                 try file.write(md)
                 try file.commit()

@@ -156,11 +156,13 @@ import Testing
         var s = Fixtures.state()
         _ = s.apply(.character("b"))
         guard case .backends(let menu)? = s.overlay else { Issue.record("no menu"); return }
-        #expect(menu.items.map(\.label) == ["xen-pv", "kvm", "vmi", "lguest"])
+        #expect(menu.items.map(\.label) == ["xen-pv", "kvm", "vmi", "lguest", "vbox"])
         #expect(menu.items.allSatisfy { $0.isOn })
         _ = s.apply(.character("3"))          // vmi off; a digit also moves the cursor there
         _ = s.apply(.down)
         _ = s.apply(.character(" "))          // lguest off
+        _ = s.apply(.down)
+        _ = s.apply(.character(" "))          // vbox off
         let commands = s.apply(.enter)
         #expect(s.overlay == nil)
         var expected = s.configuration
@@ -171,13 +173,13 @@ import Testing
     @Test func backendChooserRefusesAnEmptySetAndCancelsWithEscape() {
         var s = Fixtures.state()
         _ = s.apply(.character("b"))
-        for key in ["1", "2", "3", "4"] { _ = s.apply(.character(Character(key))) }
+        for key in ["1", "2", "3", "4", "5"] { _ = s.apply(.character(Character(key))) }
         #expect(s.apply(.enter) == [])
         #expect(s.status == "choose at least one backend")
         #expect(s.overlay != nil)
         _ = s.apply(.escape)
         #expect(s.overlay == nil)
-        #expect(s.configuration.backends == [.xenPV, .kvm, .vmi, .lguest])
+        #expect(s.configuration.backends == [.xenPV, .kvm, .vmi, .lguest, .vbox])
     }
 
     @Test func kvmMenuTurnsFeaturesOff() {
@@ -194,19 +196,21 @@ import Testing
         #expect(s.overlay == nil)
     }
 
-    @Test func whatIfMenuTurnsEPTAndBatchingOffAndOvercommitOn() {
+    @Test func whatIfMenuTurnsEPTAPICvAndBatchingOffAndOvercommitOn() {
         var s = Fixtures.state()
         _ = s.apply(.character("k"))
         for _ in KVMFeature.allCases { _ = s.apply(.down) }   // past the pv features
         _ = s.apply(.character(" "))                           // no EPT
+        _ = s.apply(.down); _ = s.apply(.character(" "))       // no APICv
         _ = s.apply(.down); _ = s.apply(.character(" "))       // batching off
         _ = s.apply(.down); _ = s.apply(.character(" "))       // overcommit on
         guard case .reconfigure(let c)? = s.apply(.enter).first else { Issue.record("no reconfigure"); return }
         #expect(c.options.ept == false)
+        #expect(c.options.apicv == false)
         #expect(c.options.batching == false)
         #expect(c.options.overcommit == 0.2)
         #expect(c.options.kvmFeatures == Set(KVMFeature.allCases))
-        #expect(s.status == "kvm: all pv features on, no EPT, no batching, overcommit 20%")
+        #expect(s.status == "kvm: all pv features on, no EPT, no APICv, no batching, overcommit 20%")
     }
 
     @Test func filterFormSetsClassCpuAndProcess() {

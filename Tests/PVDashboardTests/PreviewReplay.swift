@@ -128,10 +128,10 @@ struct PreviewEngine {
                               TransitionInfo(.trap, "pte_write")],
                 flushReasons: ["full-slots", "full-args", "lazy-leave", "single", "end"],
                 settings: [("batching", options.batching ? "on" : "off")])
-        case .kvm:
+        case .kvm, .vbox:
             let f = options.kvmFeatures
             descriptor = BackendDescriptor(
-                id: .kvm, displayName: "kvm (vt-x, ept)",
+                id: id, displayName: id == .kvm ? "kvm (vt-x, ept)" : "vbox (vt-x, nested paging)",
                 transitions: [TransitionInfo(.vmExit, "MSR_WRITE"), TransitionInfo(.vmExit, "HLT"),
                               TransitionInfo(.vmExit, "EPT_VIOLATION"), TransitionInfo(.vmExit, "VMCALL"),
                               TransitionInfo(.vmExit, "EXTERNAL_INTERRUPT")],
@@ -204,7 +204,7 @@ struct PreviewEngine {
             case .memoryMap: t("mmu_update", 2, 300); batch(Int(1 + r * 10), r < 0.05 ? 1 : 2)
             default: break
             }
-        case .kvm:
+        case .kvm, .vbox:
             switch c {
             case .timer: t("MSR_WRITE", 1, 1_200)
             case .ipi: if features.contains(.pv_ipi) { t("VMCALL", 1, 900) } else { t("MSR_WRITE", 1, 1_300) }

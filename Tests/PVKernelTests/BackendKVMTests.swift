@@ -88,14 +88,6 @@ import Testing
         #expect(big.count("VMCALL SEND_IPI") == 3)
     }
 
-    @Test func pvEOIOffBringsBackTheEOIExit() throws {
-        var on = try Self.rig(), off = try Self.rig(without: .pv_eoi)
-        on.call(.apic_eoi, count: 4, inInterrupt: true)
-        off.call(.apic_eoi, count: 4, inInterrupt: true)
-        #expect(on.totalTransitions == 0)
-        #expect(off.count("MSR_WRITE") == 4)
-    }
-
     @Test func pvTLBFlushSkipsPreemptedTargetsAndOffIPIsThem() throws {
         var on = try Self.rig(overcommit: 1), off = try Self.rig(without: .pv_tlb_flush, overcommit: 1)
         on.call(.flushTLBMulti(targets: 4, pages: 0))
@@ -247,5 +239,40 @@ import Testing
         // Adams & Agesen: software VMM syscall ≈ native + 2000.
         #expect(vmi > native + 1800)
         #expect(try syscall(.xenPV) > native)
+    }
+}
+
+@Suite struct KVMAPICvTests {
+    /// An EOI per interrupt: exits only without APICv and without PV EOI.
+    func eoiExits(apicv: Bool?, pvEOI: Bool, profile: String = "modern-2020") throws -> UInt64 {
+        var features = Set(KVMFeature.allCases)
+        if !pvEOI { features.remove(.pv_eoi) }
+        var rig = try BackendRig(.kvm, profile: profile, options: BackendOptions(cpuCount: 2, kvmFeatures: features, apicv: apicv))
+        rig.call(.apic_eoi, count: 10, inInterrupt: true)
+        return rig.count("MSR_WRITE")
+    }
+
+    @Test func pvEOIIsInertWithAPICvAndSavesTheExitWithoutIt() throws {
+        // With APICv the EOI is virtualized: pv_eoi off adds no exit.
+        #expect(try eoiExits(apicv: true, pvEOI: false) == 0)
+        #expect(try eoiExits(apicv: true, pvEOI: true) == 0)
+        // Without it every EOI exits unless PV EOI skips the write.
+        #expect(try eoiExits(apicv: false, pvEOI: false) == 10)
+        #expect(try eoiExits(apicv: false, pvEOI: true) == 0)
+    }
+
+    @Test func theProfilesCPUDecidesAPICvByDefault() throws {
+        #expect(try KVMBackend(profile: CostProfile.load("modern-2020"), options: BackendOptions(cpuCount: 2)).apicv)
+        #expect(try !KVMBackend(profile: CostProfile.load("vtx-2006"), options: BackendOptions(cpuCount: 2)).apicv)
+        let d = try KVMBackend(profile: CostProfile.load("modern-2020"), options: BackendOptions(cpuCount: 2, apicv: false)).descriptor
+        #expect(d.settings.contains { $0.key == "apicv" && $0.value == "off" })
+    }
+
+    @Test func ipisToARunningVCPUExitOnlyWithoutAPICv() throws {
+        for (apicv, exits) in [(true, UInt64(0)), (false, 1)] {
+            var rig = try BackendRig(.kvm, options: BackendOptions(cpuCount: 2, apicv: apicv))
+            rig.call(.interrupt_entry, arg: 1, inInterrupt: true, cause: .ipi)
+            #expect(rig.count("EXTERNAL_INTERRUPT") == exits)
+        }
     }
 }

@@ -35,6 +35,36 @@ import Testing
         }
     }
 
+    /// Citations are public (a paper, a post, a commit, a project file), never a note outside
+    /// the repository or a machine path.
+    @Test func noSourceCitesAPrivateNoteOrAPath() throws {
+        let forbidden = ["costs.md", "pvops.md", "tracing.md", "DESIGN.md", "calibration-clock", "anchors-ux", "/work/", "/home/", "reference/"]
+        var texts: [(String, String)] = []
+        for name in CostProfile.bundledNames {
+            let p = try CostProfile.load(name)
+            for (k, v) in p.costs { texts.append(("\(name) \(k)", (v.source ?? "") + (v.assumption ?? ""))) }
+            for (k, v) in p.flags { texts.append(("\(name) \(k)", (v.source ?? "") + (v.assumption ?? ""))) }
+            for (k, v) in p.quantities { texts.append(("\(name) \(k)", (v.source ?? "") + (v.assumption ?? ""))) }
+            texts.append(("\(name) description", p.description))
+        }
+        for (k, v) in try KernelParameters.load().values { texts.append(("kernel-model \(k)", (v.source ?? "") + (v.assumption ?? ""))) }
+        for id in BackendID.allCases {
+            for (op, r) in BackendFactory.rules(id) { texts.append(("\(id.rawValue).\(op)", r.source + r.action)) }
+        }
+        texts.append(("model-coverage", ModelCoverage.markdown()))
+        for (what, text) in texts {
+            for f in forbidden { #expect(!text.contains(f), "\(what) cites \(f)") }
+        }
+    }
+
+    @Test func everyFlagAndQuantityHasExactlyOneOfSourceOrAssumption() throws {
+        for name in CostProfile.bundledNames {
+            let p = try CostProfile.load(name)
+            for (key, f) in p.flags { #expect((f.source == nil) != (f.assumption == nil), "\(name) \(key)") }
+            for (key, q) in p.quantities { #expect((q.source == nil) != (q.assumption == nil), "\(name) \(key)") }
+        }
+    }
+
     @Test func aProfileMissingACostFailsAtConstruction() throws {
         var p = try CostProfile.load("modern-2020")
         p.costs["xen.hypercall"] = nil

@@ -1,5 +1,6 @@
 import Testing
 @testable import PVKernel
+import PVTrace
 
 /// A backend plus its ledger, driven call by call, for backend tests.
 struct BackendRig {
@@ -44,3 +45,34 @@ struct BackendRig {
 
     var xen: XenPVBackend { backend as! XenPVBackend }
 }
+
+/// Recorded-style events through the one kernel and a real backend's engine.
+func replay(_ events: [KernelEvent], on id: BackendID, profile: String = "modern-2020",
+            options: BackendOptions = BackendOptions(cpuCount: 2)) throws -> (EngineMetrics, BackendDescriptor) {
+    let parameters = try KernelParameters.load()
+    let p = try CostProfile.load(profile)
+    let backend = try BackendFactory.make(id, profile: p, options: options)
+    var kernel = Kernel(parameters: parameters, cpuCount: options.cpuCount)
+    let engine = makeEngine(backend: backend, profile: p, parameters: parameters, cpuCount: options.cpuCount, traceStart: 0)
+    var out = Expansion()
+    for (i, e) in events.enumerated() {
+        kernel.expand(e, into: &out)
+        engine.consume(e, out, eventIndex: UInt64(i))
+    }
+    kernel.finish(into: &out)
+    if !out.isEmpty { engine.consumeTrailing(out) }
+    engine.finish()
+    return (engine.snapshotMetrics(), engine.descriptor)
+}
+
+extension EngineMetrics {
+    func count(_ transition: String, in d: BackendDescriptor) -> UInt64 {
+        d.transitionID(transition).map { transitionCounts[$0] } ?? 0
+    }
+}
+
+/// `sched_switch` bash → true, then `tlb_flush pages:-1 reason:flush on task switch (0)`.
+let switchWithCR3: [KernelEvent] = [
+    KernelEvent(timestampNanoseconds: 1_000, cpu: 0, pid: 2079, kind: .schedSwitch(prevPid: 2079, prevState: UInt8(ascii: "S"), nextPid: 2087)),
+    KernelEvent(timestampNanoseconds: 1_001, cpu: 0, pid: 2087, kind: .tlbFlush(reason: .taskSwitch, pages: -1)),
+]

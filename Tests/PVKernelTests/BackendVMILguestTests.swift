@@ -130,3 +130,19 @@ import Testing
         #expect(rig.count("LHCALL_SET_PTE") == 1)
     }
 }
+
+@Suite struct I386SwitchOrderTests {
+    @Test func lguestStackSwitchJoinsTheAsyncRingOfTheSwitch() throws {
+        let (m, d) = try replay(switchWithCR3, on: .lguest)
+        // load_esp0 ran inside lazy CPU mode: queued, drained by the one LHCALL_FLUSH_ASYNC.
+        #expect(m.count("LHCALL_SET_STACK", in: d) == 0)
+        #expect(m.count("LHCALL_FLUSH_ASYNC", in: d) == 1)
+        #expect(m.batchSizes[3] == 1) // NEW_PGTABLE, SET_STACK, LOAD_TLS
+    }
+
+    @Test func vmiUpdateKernelStackIsDeferredWithTheSwitch() throws {
+        let (m, d) = try replay(switchWithCR3, on: .vmi)
+        #expect(m.count("UpdateKernelStack", in: d) == 0)
+        #expect(m.count("deferred flush", in: d) == 1)
+    }
+}

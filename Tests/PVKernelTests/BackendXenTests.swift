@@ -236,3 +236,17 @@ import Testing
         #expect(rig.flushes("end") == 1)
     }
 }
+
+@Suite struct XenSwitchTests {
+    @Test func xenPVWritesTheGSBaseWithAHypercallOnEverySwitch() throws {
+        // The recording CPU used wrgsbase (no msr event); a Xen PV guest's __wrgsbase_inactive
+        // cannot: set_segment_base, unbatched, after the switch's multicall.
+        let (m, d) = try replay(switchWithCR3, on: .xenPV)
+        #expect(m.count("set_segment_base", in: d) == 1)
+        #expect(m.count("stack_switch", in: d) == 1) // x86-64: load_sp0 after the lazy CPU section
+        let (native, _) = try replay(switchWithCR3, on: .native)
+        #expect(native.transitionCounts.reduce(0, +) == 0)
+        let (kvm, kd) = try replay(switchWithCR3, on: .kvm)
+        #expect(kvm.count("MSR_WRITE", in: kd) == 0)
+    }
+}

@@ -71,3 +71,31 @@ import PVTrace
         }
     }
 }
+
+/// docs/validation.md's fitted / predicted split.
+@Suite struct CalibrationTests {
+    let rows = try! Calibration.comparisons(parameters: try! KernelParameters.load())
+
+    @Test func fittedRowsReachTheirMeasurementAndNameSourcedConstants() throws {
+        let fitted = rows.filter { !$0.isPrediction }
+        #expect(fitted.count >= 10)
+        for r in fitted {
+            #expect(abs(r.distance ?? 1) <= 0.1, "\(r.what): model \(r.model) vs \(r.measured)")
+            let profile = try CostProfile.load(r.profile)
+            for key in r.fittedFrom {
+                let cost = try #require(profile.costs[key], "\(r.profile) lacks \(key)")
+                #expect(!cost.isAssumption, "\(key) is fitted to a measurement, so it must cite it")
+            }
+        }
+    }
+
+    @Test func predictedMeasurementsAreNotConstantsOfTheProfile() throws {
+        let predicted = rows.filter(\.isPrediction)
+        #expect(predicted.count >= 4)
+        for r in predicted where r.measured > 0 {
+            let profile = try CostProfile.load(r.profile)
+            let hits = profile.costs.filter { abs($0.value.value - r.measured) <= 1 }.map(\.key)
+            #expect(hits.isEmpty, "\(r.what): measured \(r.measured) appears as \(hits)")
+        }
+    }
+}

@@ -28,7 +28,7 @@ public struct EngineColumn: Widget {
         let name = engine.descriptor.id.rawValue
         let slow = isNative ? Format.slowdown(1, withPercent: false) : Format.slowdown(engine.slowdown)
         let slowStyle = isNative ? theme.title : (engine.slowdown > 1.0005 ? theme.worse : theme.better)
-        // Narrow columns (80×24 with five engines): the slowdown moves to the first line
+        // Narrow columns (80×24 with six engines): the slowdown moves to the first line
         // rather than be cut from the title, since it is the number the column is for.
         let titleFits = name.count + slow.count + 8 <= area.width
         buffer.box(area, title: name, rightTitle: titleFits ? slow : "",
@@ -158,13 +158,18 @@ public struct TransitionBreakdown: Widget {
         let rows = counts.indices.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
         guard total > 0, !area.isEmpty else { return }
         let largest = Double(counts[rows[0]])
-        // Names get the room and the bar what is left, down to 3 cells.
-        let nameWidth = min(max(rows.map { engine.descriptor.transitions[$0].name.count }.max() ?? 4, 4), max(area.width - 15, 6))
+        // Names get the room and the bar what is left, down to 3 cells. In a narrow column (six
+        // engines at 80×24) the percentage goes and the name is cut, never the count.
+        let showPercent = area.width >= 15
+        let numbersWidth = showPercent ? 11 : 6
+        let nameWidth = min(max(rows.map { engine.descriptor.transitions[$0].name.count }.max() ?? 4, 4),
+                            max(area.width - numbersWidth - (showPercent ? 4 : 0), 3))
         for (r, id) in rows.prefix(area.height).enumerated() {
             let y = area.y + r
-            let name = engine.descriptor.transitions[id].name
+            let name = String(engine.descriptor.transitions[id].name.prefix(nameWidth))
             let n = counts[id]
-            let numbers = " " + Format.pad(Format.count(n), 5, right: true) + " " + Format.pad(Format.percent(Double(n), of: total), 4, right: true)
+            let numbers = " " + Format.pad(Format.count(n), 5, right: true)
+                + (showPercent ? " " + Format.pad(Format.percent(Double(n), of: total), 4, right: true) : "")
             var x = buffer.put(Format.pad(name, nameWidth), x: area.x, y: y, style: theme.text, clip: area)
             x = buffer.put(numbers, x: x, y: y, style: theme.text, clip: area)
             let barWidth = area.maxX - x - 1

@@ -28,6 +28,8 @@ public struct HelpOverlay: Widget {
         "v Tab  next event class (V, Shift-Tab back; 1-9 0 pick one)",
         "t      view: overview, latency, headline (big slowdowns for talks)",
         "b      backends shown      k  what-if knobs        p  next cost profile",
+        "       (k: KVM pv features, EPT, APICv, batching, overcommit; pv_eoi saves exits only",
+        "        with APICv off: APICv virtualizes the EOI and leaves PV EOI inert)",
         "f      filter by event class / CPU / process      c  clear filter",
         "e      engine of the counter table    o  sort by rate / total / name    x  drill-down",
         "T      theme: dark, light, high-contrast, mono",

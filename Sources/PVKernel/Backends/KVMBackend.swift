@@ -4,8 +4,8 @@
 /// profile) KVM shadows the guest page tables and page faults, PTE writes, CR3 writes and
 /// invlpg all exit. Each KVM pv feature is a toggle (`BackendOptions.kvmFeatures`).
 ///
-/// Sources (pvops.md §4.3): [KVM] arch/x86/kernel/kvm.c, [KVMCLK] kvmclock.c, KVM's
-/// arch/x86/kvm/vmx/vmx.c; cycles: Adams & Agesen ASPLOS'06 and costs.md A6.1.
+/// Sources (Linux): arch/x86/kernel/kvm.c, kvmclock.c, KVM's arch/x86/kvm/vmx/vmx.c and lapic.c;
+/// cycles: Adams & Agesen ASPLOS'06, VirtualBox's NemRawBench-1.cpp results, Shalabi 2014.
 public struct KVMBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.kvm
 
@@ -16,10 +16,10 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// The table with EPT (two-dimensional paging). `shadowRules` overrides rows without EPT.
     public static let rules: [PVOp: OpRule] = [
         // MARK: cpu
-        .io_delay: OpRule(.nop, "kvm_io_delay: nop (KVM_FEATURE_NOP_IO_DELAY); without it `out 0x80` → IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION", transition: "IO_INSTRUCTION", source: "\(kvm) paravirt_ops_setup: pv_ops.cpu.io_delay = kvm_io_delay"),
+        .io_delay: OpRule(.vmExit, "kvm_io_delay: nop with KVM_FEATURE_NOP_IO_DELAY; without it `out 0x80` → IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION", transition: "IO_INSTRUCTION", source: "\(kvm) paravirt_ops_setup: pv_ops.cpu.io_delay = kvm_io_delay").custom("kvm.nop_io_delay flag: a nop with KVM_FEATURE_NOP_IO_DELAY, else `out 0x80` exits"),
         .cpuid: OpRule(.vmExit, "CPUID exits unconditionally", cost: "kvm.exit.CPUID", transition: "CPUID", source: "\(vmx) kvm_vmx_exit_handlers[EXIT_REASON_CPUID] (architectural)"),
-        .read_msr: OpRule(.vmExit, "MSR_READ, except pass-through FS/GS/KERNEL_GS base, SYSENTER_*, TSC", cost: "kvm.exit.MSR_READ", transition: "MSR_READ", source: "\(vmx) vmx_create_vcpu: vmx_disable_intercept_for_msr(MSR_FS_BASE…)"),
-        .write_msr: OpRule(.vmExit, "MSR_WRITE (TSC_DEADLINE / x2APIC ICR in the irqoff fastpath), except pass-through FS/GS bases", cost: "kvm.exit.MSR_WRITE", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
+        .read_msr: OpRule(.vmExit, "MSR_READ, except pass-through FS/GS/KERNEL_GS base, SYSENTER_*, TSC", cost: "kvm.exit.MSR_READ", transition: "MSR_READ", source: "\(vmx) vmx_create_vcpu: vmx_disable_intercept_for_msr(MSR_FS_BASE…)").custom("by MSR number: FS/GS/SYSENTER/TSC passed through"),
+        .write_msr: OpRule(.vmExit, "MSR_WRITE (TSC_DEADLINE / x2APIC ICR in the irqoff fastpath), except pass-through FS/GS bases", cost: "kvm.exit.MSR_WRITE", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff").custom("by MSR number: FS/GS/SYSENTER passed through, TSC_DEADLINE/ICR in the fastpath"),
         .read_pmc: OpRule(.vmExit, "RDPMC exiting", cost: "kvm.exit.RDPMC", transition: "RDPMC", source: "\(vmx) handle_rdpmc"),
         .wbinvd: OpRule(.vmExit, "WBINVD exiting", cost: "kvm.exit.WBINVD", transition: "WBINVD", source: "\(vmx) setup_vmcs_config SECONDARY_EXEC_WBINVD_EXITING"),
         .get_debugreg: OpRule(.vmExit, "MOV DR exiting (until KVM switches DRs to the guest)", cost: "kvm.exit.DR_ACCESS", transition: "DR_ACCESS", source: "\(vmx) handle_dr"),
@@ -29,10 +29,10 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .clts: OpRule(.instruction, "CR0.TS is guest-owned", cost: "native.clts", source: "kvm_cache_regs.h KVM_POSSIBLE_CR0_GUEST_BITS X86_CR0_TS"),
         .read_cr4: OpRule(.memory, "per-CPU cr4 shadow", cost: "native.memory_op", source: "asm/tlbflush.h cr4_read_shadow"),
         .write_cr4: OpRule(.vmExit, "CR_ACCESS for host-owned CR4 bits", cost: "kvm.exit.CR_ACCESS", transition: "CR_ACCESS", source: "\(vmx) handle_cr"),
-        .load_tr_desc: OpRule(.instruction, "ltr (descriptor-table exiting off by default; unverified)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
-        .load_gdt: OpRule(.instruction, "lgdt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
-        .load_idt: OpRule(.instruction, "lidt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
-        .set_ldt: OpRule(.instruction, "lldt (no exit)", cost: "native.descriptor_load", source: "pvops.md §4.3 (unverified)"),
+        .load_tr_desc: OpRule(.instruction, "ltr (descriptor-table exiting off by default; unverified)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
+        .load_gdt: OpRule(.instruction, "lgdt (no exit)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
+        .load_idt: OpRule(.instruction, "lidt (no exit)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
+        .set_ldt: OpRule(.instruction, "lldt (no exit)", cost: "native.descriptor_load", source: "vmx.c setup_vmcs_config: descriptor-table exiting not requested (not verified)"),
         .store_tr: OpRule(.instruction, "str", cost: "native.memory_op", source: "native"),
         .load_tls: OpRule(.instruction, "GDT stores", cost: "native.memory_op", source: "native_load_tls"),
         .load_gs_index: OpRule(.instruction, "swapgs; mov %gs", cost: "native.swapgs", source: "native"),
@@ -57,8 +57,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .restore_fl: OpRule(.instruction, "push; popf", cost: "native.popf", source: "native"),
         .irq_disable: OpRule(.instruction, "cli (no exit)", cost: "native.cli", source: "asm/paravirt.h ALT_NOT_XEN"),
         .irq_enable: OpRule(.instruction, "sti (no exit)", cost: "native.sti", source: "asm/paravirt.h ALT_NOT_XEN"),
-        .safe_halt: OpRule(.vmExit, "sti; hlt → HLT (haltpoll: the guest polls first)", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt; drivers/cpuidle/cpuidle-haltpoll.c"),
-        .halt: OpRule(.vmExit, "hlt → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt"),
+        .safe_halt: OpRule(.vmExit, "sti; hlt → HLT (haltpoll: the guest polls first)", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt; drivers/cpuidle/cpuidle-haltpoll.c").custom("haltpoll: a wake-up within the guest's poll avoids the exit"),
+        .halt: OpRule(.vmExit, "hlt → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt").custom("haltpoll: a wake-up within the guest's poll avoids the exit"),
         // MARK: mmu
         .read_cr2: OpRule(.instruction, "mov %cr2 (no exit)", cost: "native.mov_from_cr", source: "Intel SDM: CR2 is not intercepted"),
         .write_cr2: OpRule(.instruction, "mov to %cr2 (no exit)", cost: "native.mov_from_cr", source: "native"),
@@ -71,7 +71,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (no exit with EPT)", cost: "native.tlb_flush_cr3", source: eptNoExit),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle: guest-owned with EPT", cost: "native.tlb_flush_global", source: "kvm_cache_regs.h KVM_POSSIBLE_CR4_GUEST_BITS includes X86_CR4_PGE"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg (no exit with EPT)", cost: "native.invlpg", source: eptNoExit),
-        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi"),
+        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi").custom("pv_tlb_flush + steal_time: preempted targets marked in steal_time, the rest get IPIs (pv_ipi); local flush exits without EPT", emits: ["MSR_WRITE", "VMCALL SEND_IPI", "INVLPG", "CR_ACCESS"]),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_table (RCU free)", cost: "native.memory_op", source: "\(kvm) pv_ops.mmu.tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
@@ -90,34 +90,35 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .ptep_modify_prot_commit: OpRule(.instruction, "store", cost: "native.memory_op", source: "native"),
         .pte_val: OpRule(.instruction, "mov", source: "native"),
         .make_pte: OpRule(.instruction, "mov", source: "native"),
-        .lazy_mmu_enter: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3 (KVM: no lazy-mode ops)"),
-        .lazy_mmu_leave: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3"),
-        .lazy_mmu_flush: OpRule(.nop, "no lazy-mode ops in KVM", source: "pvops.md §3"),
+        .lazy_mmu_enter: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c installs no pv_ops.mmu.lazy_mode hooks (paravirt.c defaults: nop)"),
+        .lazy_mmu_leave: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c: no lazy_mode hooks"),
+        .lazy_mmu_flush: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c: no lazy_mode hooks"),
         .set_fixmap: OpRule(.instruction, "set_pte + invlpg", cost: "native.invlpg", source: "native_set_fixmap"),
         // MARK: lock
-        .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init"),
+        .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init").custom("without pv_spinlocks a waiter may spin on a preempted holder (overcommit)"),
         .queued_spin_unlock: OpRule(.instruction, "__pv_queued_spin_unlock", cost: "native.memory_op", source: "\(kvm) kvm_spinlock_init"),
-        .wait: OpRule(.vmExit, "kvm_wait: halt() → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(kvm) kvm_wait"),
-        .kick: OpRule(.vmExit, "kvm_kick_cpu: VMCALL KVM_HC_KICK_CPU", cost: "kvm.exit.VMCALL", transition: "VMCALL KICK_CPU", source: "\(kvm) kvm_kick_cpu"),
-        .vcpu_is_preempted: OpRule(.memory, "steal_time.preempted (asm thunk)", cost: "kvm.pv.shared_memory", source: "\(kvm) __kvm_vcpu_is_preempted"),
+        .wait: OpRule(.vmExit, "kvm_wait: halt() → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(kvm) kvm_wait").custom("pv_spinlocks: without them a plain spin"),
+        .kick: OpRule(.vmExit, "kvm_kick_cpu: VMCALL KVM_HC_KICK_CPU", cost: "kvm.exit.VMCALL", transition: "VMCALL KICK_CPU", source: "\(kvm) kvm_kick_cpu").custom("pv_spinlocks: without them no kick"),
+        .vcpu_is_preempted: OpRule(.memory, "steal_time.preempted (asm thunk)", cost: "kvm.pv.shared_memory", source: "\(kvm) __kvm_vcpu_is_preempted").custom("steal_time: without it native false"),
         // MARK: time
-        .sched_clock: OpRule(.memory, "kvmclock: rdtsc + pvclock page (off: acpi_pm read → IO_INSTRUCTION, assumption)", cost: "kvm.pv.shared_memory", source: "kvmclock.c kvm_sched_clock_read"),
-        .steal_clock: OpRule(.memory, "steal_time.steal with version retry", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_steal_clock"),
+        .sched_clock: OpRule(.memory, "kvmclock: rdtsc + pvclock page (off: acpi_pm read → IO_INSTRUCTION, assumption)", cost: "kvm.pv.shared_memory", source: "kvmclock.c kvm_sched_clock_read").custom("kvmclock: without it an acpi_pm port read exits (assumption)", emits: ["IO_INSTRUCTION"]),
+        .steal_clock: OpRule(.memory, "steal_time.steal with version retry", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_steal_clock").custom("steal_time: without it none"),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "native syscall (no exit)", cost: "native.syscall_entry", source: "Adams & Agesen ASPLOS'06: hardware VMM syscall = native"),
         .exception_entry: OpRule(.instruction, "#PF handled in the guest (EPT: no exit)", cost: "native.exception_entry", source: "\(vmx): #PF not intercepted with EPT (except async PF)"),
-        .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer"),
-        .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write"),
-        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)"),
+        .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer").custom("by vector class: timer → PREEMPTION_TIMER (or EXTERNAL_INTERRUPT), IPI posted with APICv, device → EXTERNAL_INTERRUPT", emits: ["PREEMPTION_TIMER"]),
+        .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write").custom("APICv virtualizes the EOI; else pv_eoi skips the write; else MSR_WRITE", emits: ["MSR_WRITE"]),
+        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)").custom("pv_ipi for a mask of >1 targets; single targets are an ICR MSR_WRITE", emits: ["MSR_WRITE"]),
         .set_next_event: OpRule(.vmExit, "wrmsr TSC_DEADLINE → MSR_WRITE (irqoff fastpath)", cost: "kvm.exit.MSR_WRITE_fastpath", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
         .pte_direct_write: OpRule(.instruction, "store / xchg (EPT: no exit)", cost: "native.memory_op", source: "native"),
+        .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs (no exit)", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load; WRFSBASE/WRGSBASE are not VMX exit conditions (Intel SDM Vol. 3C ch. 25)"),
     ]
 
     private static let shadowSource = "kvm/mmu (shadow paging, !tdp_enabled); Adams & Agesen ASPLOS'06 HW VMM"
     /// Rows that differ without EPT (shadow paging): the guest's page tables are write-protected
     /// and traced, CR3 loads and invlpg are intercepted, #PF exits.
     public static let shadowRules: [PVOp: OpRule] = [
-        .exception_entry: OpRule(.vmExit, "#PF exits; shadow walk finds a true fault; injected", cost: "kvm.exit.EXCEPTION_NMI", transition: "EXCEPTION_NMI", source: "\(shadowSource) pgfault 11242 vs native 1093"),
+        .exception_entry: OpRule(.vmExit, "#PF exits; shadow walk finds a true fault; injected", cost: "kvm.exit.EXCEPTION_NMI", transition: "EXCEPTION_NMI", source: "\(shadowSource) pgfault 11242 vs native 1093").custom("the guest's own exception delivery is added to the exit"),
         .set_pte: OpRule(.vmExit, "write to a traced guest page table → exit + emulate + shadow update", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: "\(shadowSource) ptemod 12733; kvm_mmu_pte_write"),
         .set_pmd: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
         .set_pud: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
@@ -143,7 +144,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     private let overcommit: Double
     private let cpuCount: Int
     private let nopIODelay: Bool
-    private let postedInterrupts: Bool
+    /// APICv: virtualized EOI and posted interrupts (arch/x86/kvm/vmx/vmx.c enable_apicv).
+    public let apicv: Bool
     private let preemptionTimer: Bool
     private let k: Costs
     private let t: IDs
@@ -156,48 +158,70 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     struct IDs { var msrWrite, msrRead, io, hlt, extInt, preemptTimer, sendIPI: TransitionID }
 
     public init(profile: CostProfile, options: BackendOptions) throws {
+        try self.init(profile: profile, options: options, hypervisor: .kvm)
+    }
+
+    /// The hypervisors that offer a Linux guest KVM's paravirtual interface on VT-x: KVM itself,
+    /// and VirtualBox (GIM KVM provider), which prices the same exits from its own table and
+    /// `vbox.*` costs and offers only some of the features.
+    struct Hypervisor {
+        var id: BackendID
+        var rules: [PVOp: OpRule]
+        var shadowRules: [PVOp: OpRule]
+        /// Profile key prefix of its costs and flags (`kvm`, `vbox`).
+        var prefix: String
+        /// The KVM_FEATURE_* it offers the guest.
+        var offered: Set<KVMFeature>
+        static let kvm = Hypervisor(id: .kvm, rules: KVMBackend.rules, shadowRules: KVMBackend.shadowRules,
+                                    prefix: "kvm", offered: Set(KVMFeature.allCases))
+    }
+
+    init(profile: CostProfile, options: BackendOptions, hypervisor h: Hypervisor) throws {
+        func key(_ suffix: String) -> String { "\(h.prefix).\(suffix)" }
         ept = options.ept ?? profile.ept
-        // A guest of a profile's era enables only the features its KVM had (none in 2006).
-        features = options.kvmFeatures.intersection(KVMBackend.defaultFeatures(for: profile))
+        // A guest of a profile's era enables only the features its hypervisor had (none in
+        // 2006), and only those the hypervisor offers.
+        features = options.kvmFeatures.intersection(KVMBackend.defaultFeatures(for: profile, prefix: h.prefix))
+            .intersection(h.offered)
         kvmclock = features.contains(.kvmclock); stealTime = features.contains(.steal_time)
         pvTLBFlush = features.contains(.pv_tlb_flush); pvIPI = features.contains(.pv_ipi)
         pvEOI = features.contains(.pv_eoi); pvSpinlocks = features.contains(.pv_spinlocks)
         haltpoll = features.contains(.haltpoll)
         overcommit = options.overcommit
         cpuCount = max(options.cpuCount, 1)
-        nopIODelay = try profile.cycles("kvm.nop_io_delay") != 0
-        postedInterrupts = try profile.cycles("kvm.posted_interrupts") != 0
-        preemptionTimer = try profile.cycles("kvm.preemption_timer") != 0
-        var table = Self.rules
-        if !ept { for (op, r) in Self.shadowRules { table[op] = r } }
+        nopIODelay = try profile.flag(key("nop_io_delay"))
+        apicv = try options.apicv ?? profile.flag(key("apicv"))
+        preemptionTimer = try profile.flag(key("preemption_timer"))
+        var table = h.rules
+        if !ept { for (op, r) in h.shadowRules { table[op] = r } }
         let enabled = features
         descriptor = BackendDescriptor(
-            id: .kvm, displayName: "kvm (\(profile.name), \(ept ? "EPT" : "shadow"))",
-            transitions: transitionNames(Self.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
-            settings: [("ept", ept ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") }
+            id: h.id, displayName: "\(h.id.rawValue) (\(profile.name), \(ept ? "EPT" : "shadow"))",
+            transitions: transitionNames(h.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
+            settings: [("ept", ept ? "on" : "off"), ("apicv", apicv ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") }
                 + [("overcommit", String(options.overcommit))])
         let native = try profile.cycles("native.exception_entry")
         priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
         // Shadow #PF: the exit comes on top of the guest's own exception delivery.
         shadowFaultNative = ept ? 0 : native
-        k = Costs(msrWrite: try profile.cycles("kvm.exit.MSR_WRITE"), msrWriteFast: try profile.cycles("kvm.exit.MSR_WRITE_fastpath"),
-                  msrRead: try profile.cycles("kvm.exit.MSR_READ"), io: try profile.cycles("kvm.exit.IO_INSTRUCTION"),
-                  hlt: try profile.cycles("kvm.exit.HLT"), vmcall: try profile.cycles("kvm.exit.VMCALL"),
-                  extInt: try profile.cycles("kvm.exit.EXTERNAL_INTERRUPT"), preemptTimer: try profile.cycles("kvm.exit.PREEMPTION_TIMER"),
-                  shared: try profile.cycles("kvm.pv.shared_memory"),
+        k = Costs(msrWrite: try profile.cycles(key("exit.MSR_WRITE")), msrWriteFast: try profile.cycles(key("exit.MSR_WRITE_fastpath")),
+                  msrRead: try profile.cycles(key("exit.MSR_READ")), io: try profile.cycles(key("exit.IO_INSTRUCTION")),
+                  hlt: try profile.cycles(key("exit.HLT")), vmcall: try profile.cycles(key("exit.VMCALL")),
+                  extInt: try profile.cycles(key("exit.EXTERNAL_INTERRUPT")), preemptTimer: try profile.cycles(key("exit.PREEMPTION_TIMER")),
+                  shared: try profile.cycles(key("pv.shared_memory")),
                   nativeInterrupt: try profile.cycles("native.interrupt_entry"), nativeEOI: try profile.cycles("native.x2apic_eoi_write"),
                   nativeMSR: try profile.cycles("native.wrmsr"), nativeRDMSR: try profile.cycles("native.rdmsr"),
                   nativeTSC: try profile.cycles("native.rdtsc"),
-                  icrWait: try profile.cycles("native.tlb_shootdown_wait"), waitPreempted: try profile.cycles("kvm.wait_preempted_vcpu"),
-                  haltpollFraction: try profile.cycles("kvm.haltpoll.avoided_fraction"),
-                  haltpollPoll: try profile.cycles("kvm.haltpoll.poll_cycles"), spin: try profile.cycles("native.spin_slowpath"),
+                  icrWait: try profile.cycles("native.tlb_shootdown_wait"), waitPreempted: try profile.cycles(key("wait_preempted_vcpu")),
+                  haltpollFraction: try profile.quantity(key("haltpoll.avoided_fraction")),
+                  haltpollPoll: try profile.cycles(key("haltpoll.poll_cycles")), spin: try profile.cycles("native.spin_slowpath"),
                   localFlush: priced.cycles(of: .flush_tlb_user), localInvlpg: priced.cycles(of: .flush_tlb_one_user))
         let d = descriptor
-        func id(_ n: String) -> TransitionID { d.transitionID(n)! }
-        t = IDs(msrWrite: id("MSR_WRITE"), msrRead: id("MSR_READ"), io: id("IO_INSTRUCTION"), hlt: id("HLT"),
-                extInt: id("EXTERNAL_INTERRUPT"), preemptTimer: id("PREEMPTION_TIMER"), sendIPI: id("VMCALL SEND_IPI"))
-        localFlushTransition = ept ? nil : id("CR_ACCESS")
-        localInvlpgTransition = ept ? nil : id("INVLPG")
+        func id(_ n: String) throws -> TransitionID { try d.requiredTransitionID(n) }
+        t = IDs(msrWrite: try id("MSR_WRITE"), msrRead: try id("MSR_READ"), io: try id("IO_INSTRUCTION"), hlt: try id("HLT"),
+                extInt: try id("EXTERNAL_INTERRUPT"), preemptTimer: try id("PREEMPTION_TIMER"), sendIPI: try id("VMCALL SEND_IPI"))
+        localFlushTransition = ept ? nil : try id("CR_ACCESS")
+        localInvlpgTransition = ept ? nil : try id("INVLPG")
     }
 
     private let shadowFaultNative: Double
@@ -209,8 +233,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
 
     /// The pv features a guest of the profile's era would enable (use for `BackendOptions.kvmFeatures`
     /// when the user chose none): all of them on a modern profile, none on `vtx-2006`.
-    public static func defaultFeatures(for profile: CostProfile) -> Set<KVMFeature> {
-        (profile.costs["kvm.pv_features_available"]?.value ?? 1) != 0 ? Set(KVMFeature.allCases) : []
+    public static func defaultFeatures(for profile: CostProfile, prefix: String = "kvm") -> Set<KVMFeature> {
+        (profile.flags["\(prefix).pv_features_available"]?.on ?? true) ? Set(KVMFeature.allCases) : []
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
@@ -276,7 +300,18 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         case .vcpu_is_preempted:
             if stealTime { ledger.charge(k.shared) }
         case .apic_eoi:
-            if pvEOI { ledger.charge(k.shared) } else { ledger.transition(t.msrWrite, cycles: k.msrWrite) }
+            if apicv {
+                // EOI virtualization: the x2APIC EOI write completes in the virtual-APIC page
+                // without an exit. PV EOI is inert: with APICv the host keeps
+                // highest_isr_cache at -1 (lapic.c apic_set_isr), so apic_sync_pv_eoi_to_guest
+                // returns early and never sets KVM_PV_EOI_BIT; the guest's
+                // kvm_guest_apic_eoi_write finds it clear and writes the EOI natively.
+                ledger.charge((pvEOI ? k.shared : 0) + k.nativeEOI)
+            } else if pvEOI {
+                ledger.charge(k.shared)
+            } else {
+                ledger.transition(t.msrWrite, cycles: k.msrWrite)
+            }
         case .send_ipi:
             sendIPIs(targets: Int(max(call.arg, 1)), &ledger)
         case .flush_tlb_multi:
@@ -288,7 +323,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
                 if preemptionTimer { ledger.transition(t.preemptTimer, cycles: k.preemptTimer) }
                 else { ledger.transition(t.extInt, cycles: k.extInt) }
             case 1: // IPI: posted interrupts deliver it without an exit on a running vCPU
-                if !postedInterrupts { ledger.transition(t.extInt, cycles: k.extInt) }
+                if !apicv { ledger.transition(t.extInt, cycles: k.extInt) }
             default:
                 ledger.transition(t.extInt, cycles: k.extInt)
             }
@@ -324,7 +359,9 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// KVM_VCPU_FLUSH_TLB in shared memory and dropped; the rest get the native IPI flush.
     private mutating func flushTLBMulti(_ call: PVCall, _ ledger: inout Ledger) {
         let pages = call.flushPages
-        if pages > 0 && pages <= 33 {
+        if !call.flushIncludesLocal {
+            // the calling CPU was not in the mask
+        } else if pages > 0 {
             if let tr = localInvlpgTransition { ledger.transition(tr, cycles: Double(pages) * k.localInvlpg, count: UInt64(pages)) }
             else { ledger.charge(Double(pages) * k.localInvlpg) }
         } else if let tr = localFlushTransition {

@@ -6,9 +6,10 @@
 /// Removed in Linux 4.14 "due to lack of interest and maintenance" (Wikipedia "Lguest").
 ///
 /// Sources: [LG] arch/x86/lguest/boot.c + arch/x86/include/asm/lguest_hcall.h;
-/// drivers/lguest/{hypercalls.c, page_tables.c, interrupts_and_traps.c} — pvops.md §3, §4.4.
+/// drivers/lguest/{hypercalls.c, page_tables.c, interrupts_and_traps.c} (Linux 2.6.23–4.13).
 public struct LguestBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.lguest
+    public static let batchTransition: String? = "LHCALL_FLUSH_ASYNC"
     private static let b = "lguest/boot.c"
 
     private static func hcall(_ name: String, _ action: String, lazy: Bool, _ source: String) -> OpRule {
@@ -32,8 +33,8 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .read_cr4: OpRule(.nop, "returns 0", source: "\(b) lguest_read_cr4"),
         .write_cr4: OpRule(.nop, "ignored", source: "\(b) lguest_write_cr4"),
         .load_tr_desc: OpRule(.nop, "ignored (Switcher owns the TSS)", source: "\(b) lguest_load_tr_desc"),
-        .load_gdt: hcall("LOAD_GDT_ENTRY", "one per GDT entry (32)", lazy: false, "\(b) lguest_load_gdt"),
-        .load_idt: hcall("LOAD_IDT_ENTRY", "one per IDT entry", lazy: false, "\(b) lguest_load_idt"),
+        .load_gdt: hcall("LOAD_GDT_ENTRY", "one per GDT entry (32)", lazy: false, "\(b) lguest_load_gdt").custom("one LHCALL_LOAD_GDT_ENTRY per GDT entry (32)"),
+        .load_idt: hcall("LOAD_IDT_ENTRY", "one per IDT entry", lazy: false, "\(b) lguest_load_idt").custom("one LHCALL_LOAD_IDT_ENTRY per IDT entry (256)"),
         .set_ldt: OpRule(.nop, "ignored (no LDT support)", source: "\(b) lguest_set_ldt"),
         .store_tr: OpRule(.instruction, "str", cost: "native.memory_op", source: "native"),
         .load_tls: hcall("LOAD_TLS", "after clearing %gs", lazy: true, "\(b) lguest_load_tls"),
@@ -94,7 +95,7 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .make_pte: OpRule(.instruction, "mov", source: "native"),
         .lazy_mmu_enter: OpRule(.memory, "paravirt_enter_lazy_mmu", source: "\(b) .lazy_mode.enter = paravirt_enter_lazy_mmu"),
         .lazy_mmu_leave: hcall("FLUSH_ASYNC", "Host drains the ring", lazy: false, "\(b) lguest_leave_lazy_mmu_mode"),
-        .lazy_mmu_flush: hcall("FLUSH_ASYNC", "", lazy: false, "leave + enter"),
+        .lazy_mmu_flush: hcall("FLUSH_ASYNC", "", lazy: false, "leave + enter").custom("only in lazy MMU mode"),
         .set_fixmap: hcall("SET_PTE", "", lazy: true, "\(b) lguest_set_pte"),
         // MARK: lock
         .queued_spin_lock_slowpath: OpRule(.instruction, "native spin (UP guest: never contended)", cost: "native.spin_slowpath", source: "UP"),
@@ -107,12 +108,13 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .steal_clock: .never("no steal clock in lguest"),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "int $0x80 direct trap to the guest (no Host)", cost: "native.syscall_entry", source: "drivers/lguest/interrupts_and_traps.c direct_trap (SYSCALL_VECTOR)"),
-        .exception_entry: OpRule(.trap, "#PF goes to the Host (shadow demand_page), reflected if a true fault", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/x86/core.c lguest_arch_handle_trap; page_tables.c demand_page"),
-        .interrupt_entry: OpRule(.trap, "interrupts hit the Host; the Switcher delivers a virtual IRQ", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/interrupts_and_traps.c try_deliver_interrupt"),
+        .exception_entry: OpRule(.trap, "#PF goes to the Host (shadow demand_page), reflected if a true fault", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/x86/core.c lguest_arch_handle_trap; page_tables.c demand_page").custom("the guest's own exception delivery is added to the trap"),
+        .interrupt_entry: OpRule(.trap, "interrupts hit the Host; the Switcher delivers a virtual IRQ", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/interrupts_and_traps.c try_deliver_interrupt").custom("the guest's own interrupt delivery is added to the trap"),
         .apic_eoi: OpRule(.nop, "no local APIC (lguest_apic ops ignore writes)", source: "\(b) lguest_apic_write"),
         .send_ipi: .never("lguest guests are uniprocessor"),
         .set_next_event: hcall("SET_CLOCKEVENT", "delta", lazy: false, "\(b) lguest_clockevent_set_next_event"),
-        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook; after exit_mmap (fullmm teardown) a plain store", lazy: true, "\(b) lguest_pte_update; asm/pgtable.h ptep_get_and_clear → pte_update, ptep_get_and_clear_full skips it when full"),
+        .x86_fsgsbase_load: .never("i386 has no FS/GS base registers to load: %gs is a TLS descriptor (load_tls)"),
+        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook; after exit_mmap (fullmm teardown) a plain store", lazy: true, "\(b) lguest_pte_update; asm/pgtable.h ptep_get_and_clear → pte_update, ptep_get_and_clear_full skips it when full").custom("a plain store after exit_mmap (fullmm teardown)"),
     ]
 
     /// LHCALL_RING_SIZE (lguest_hcall.h).
@@ -145,9 +147,9 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         exceptionNative = try profile.cycles("native.exception_entry")
         interruptNative = try profile.cycles("native.interrupt_entry")
         storeCycles = try profile.cycles("native.memory_op")
-        flushAsync = descriptor.transitionID("LHCALL_FLUSH_ASYNC")!
-        loadGDTEntry = descriptor.transitionID("LHCALL_LOAD_GDT_ENTRY")!
-        loadIDTEntry = descriptor.transitionID("LHCALL_LOAD_IDT_ENTRY")!
+        flushAsync = try descriptor.requiredTransitionID("LHCALL_FLUSH_ASYNC")
+        loadGDTEntry = try descriptor.requiredTransitionID("LHCALL_LOAD_GDT_ENTRY")
+        loadIDTEntry = try descriptor.requiredTransitionID("LHCALL_LOAD_IDT_ENTRY")
         var lazyOp = Array(repeating: false, count: Int(PVOp.allCases.map(\.rawValue).max()!) + 1)
         for (op, rule) in Self.rules where rule.batched { lazyOp[Int(op.rawValue)] = true }
         self.lazyOp = lazyOp

@@ -3,7 +3,7 @@
 ///
 /// Sources: [PV-2.6.30] arch/x86/kernel/paravirt.c (native defaults), [PP64]
 /// paravirt_patch_64.c (inlined bodies), [P-mod] arch/x86/include/asm/paravirt.h (ALT_NOT_XEN
-/// inline alternatives) — pvops.md §2, §4.5.
+/// inline alternatives).
 public struct NativeBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.native
     public let descriptor: BackendDescriptor
@@ -23,7 +23,7 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .io_delay: OpRule(.instruction, "out %al,$0x80", cost: "native.in_port80", source: "asm/io.h native_io_delay (port 0x80)"),
         .cpuid: OpRule(.instruction, "cpuid", cost: "native.cpuid", source: "asm/processor.h native_cpuid"),
         .read_msr: OpRule(.instruction, "rdmsr", cost: "native.rdmsr", source: "asm/msr.h native_read_msr"),
-        .write_msr: OpRule(.instruction, "wrmsr (TSC_DEADLINE: non-serializing)", cost: "native.wrmsr", source: "asm/msr.h native_write_msr"),
+        .write_msr: OpRule(.instruction, "wrmsr (TSC_DEADLINE: non-serializing)", cost: "native.wrmsr", source: "asm/msr.h native_write_msr").custom("by MSR number: TSC_DEADLINE is a non-serializing write (native.wrmsr_tsc_deadline)"),
         .read_pmc: OpRule(.instruction, "rdpmc", cost: "native.rdpmc", source: "asm/msr.h native_read_pmc"),
         .wbinvd: OpRule(.instruction, "wbinvd", cost: "native.wbinvd", source: pp64),
         .get_debugreg: OpRule(.instruction, "mov %dbN,%rax", cost: "native.dr_access", source: "asm/debugreg.h native_get_debugreg"),
@@ -75,7 +75,7 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (native_flush_tlb_local)", cost: "native.tlb_flush_cr3", source: "mm/tlb.c native_flush_tlb_local"),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle (native_flush_tlb_global)", cost: "native.tlb_flush_global", source: "mm/tlb.c native_flush_tlb_global"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg", cost: "native.invlpg", source: "mm/tlb.c native_flush_tlb_one_user"),
-        .flush_tlb_multi: OpRule(.instruction, "local flush + x2APIC ICR write per target + wait for acks", cost: "native.tlb_shootdown_wait", source: "mm/tlb.c native_flush_tlb_multi → on_each_cpu_cond_mask"),
+        .flush_tlb_multi: OpRule(.instruction, "local flush + x2APIC ICR write per target + wait for acks", cost: "native.tlb_shootdown_wait", source: "mm/tlb.c native_flush_tlb_multi → on_each_cpu_cond_mask").custom("the local flush when this CPU is in the mask (INVLPG per page or a CR3 reload), one ICR write per target, then the wait for acks"),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_page (free after flush)", cost: "native.memory_op", source: "mm/pgtable.c tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: pv),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: pv),
@@ -109,12 +109,13 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .steal_clock: OpRule(.nop, "native_steal_clock = 0", source: "kernel/paravirt.c native_steal_clock"),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "syscall → entry_SYSCALL_64", cost: "native.syscall_entry", source: "entry_64.S entry_SYSCALL_64"),
-        .exception_entry: OpRule(.instruction, "exception through the IDT", cost: "native.exception_entry", source: "Adams & Agesen ASPLOS'06 pgfault / divzero (costs.md A2)"),
+        .exception_entry: OpRule(.instruction, "exception through the IDT", cost: "native.exception_entry", source: "Adams & Agesen ASPLOS'06 §6: pgfault / divzero nanobenchmarks"),
         .interrupt_entry: OpRule(.instruction, "interrupt through the IDT", cost: "native.interrupt_entry", source: "entry_64.S common_interrupt"),
         .apic_eoi: OpRule(.instruction, "x2APIC EOI wrmsr 0x80b", cost: "native.x2apic_eoi_write", source: "apic/x2apic_*.c native_apic_msr_eoi"),
-        .send_ipi: OpRule(.instruction, "x2APIC ICR wrmsr 0x830 per target", cost: "native.x2apic_icr_write", source: "apic/x2apic_phys.c __x2apic_send_IPI_mask"),
+        .send_ipi: OpRule(.instruction, "x2APIC ICR wrmsr 0x830 per target", cost: "native.x2apic_icr_write", source: "apic/x2apic_phys.c __x2apic_send_IPI_mask").custom("one ICR write per target (arg)"),
         .set_next_event: OpRule(.instruction, "wrmsr TSC_DEADLINE", cost: "native.wrmsr_tsc_deadline", source: "apic/apic.c lapic_next_deadline"),
         .pte_direct_write: OpRule(.instruction, "store / xchg", cost: "native.memory_op", source: "asm/pgtable.h ptep_get_and_clear"),
+        .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load, __wrgsbase_inactive (X86_FEATURE_FSGSBASE)"),
     ]
 
     public init(profile: CostProfile, options: BackendOptions) throws {
@@ -133,10 +134,11 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         case .send_ipi:
             ledger.charge(n * Double(max(call.arg, 1)) * icrWrite)
         case .flush_tlb_multi:
-            // native_flush_tlb_multi: the local flush (invlpg per page up to the ceiling, else a
-            // CR3 reload), one ICR write per remote target, then wait for every ack.
+            // native_flush_tlb_multi: the local flush when this CPU is in the mask (invlpg per
+            // page; the kernel turned a range above the ceiling into a full flush, pages 0), one
+            // ICR write per remote target, then wait for every ack.
             let pages = call.flushPages
-            let local = pages > 0 && pages <= 33 ? Double(pages) * invlpg : tlbFlush
+            let local = !call.flushIncludesLocal ? 0 : pages > 0 ? Double(pages) * invlpg : tlbFlush
             let remote = Double(call.flushTargets) * icrWrite + (call.flushTargets > 0 ? shootdownWait : 0)
             ledger.charge(n * (local + remote))
         case .write_msr where call.arg == MSR.tscDeadline:

@@ -3,7 +3,7 @@
 /// The same rows price calls (through `PricedRules`) and print the coverage document
 /// (`ModelCoverage`), so the documentation cannot drift from the model.
 public struct OpRule: Sendable {
-    /// pvops.md §4 cost class.
+    /// Cost class: what kind of step the op takes.
     public enum Kind: String, Sendable, CaseIterable {
         /// A native instruction or plain code: no transition.
         case instruction = "I"
@@ -37,11 +37,25 @@ public struct OpRule: Sendable {
     public var batched: Bool
     /// Where the fact comes from: file + function in Linux or the hypervisor, or the paper.
     public var source: String
+    /// The named exception: when the backend's state machine (lazy mode, batch queue, pv
+    /// feature, MSR number, …) decides instead of the plain row, what decides it. nil = the
+    /// row is priced exactly as written (cost + its one transition), by the shared interpreter.
+    public var custom: String?
+    /// Other transitions the custom handler may emit (the flush of a batch, a per-MSR exit).
+    public var alsoEmits: [String] = []
 
     public init(_ kind: Kind, _ action: String, cost costKey: String? = nil, transition: String? = nil,
                 batched: Bool = false, source: String) {
         self.kind = kind; self.action = action; self.costKey = costKey; self.transition = transition
         self.batched = batched; self.source = source
+    }
+
+    /// This row is run by custom code: `why` names what decides, `emits` what else it may count.
+    public func custom(_ why: String, emits: [String] = []) -> OpRule {
+        var r = self
+        r.custom = why
+        r.alsoEmits = emits
+        return r
     }
 
     public static func never(_ why: String) -> OpRule {
@@ -54,6 +68,14 @@ public protocol RuleTableBackend: Backend {
     static var id: BackendID { get }
     /// The table: every `PVOp` has a row (tested).
     static var rules: [PVOp: OpRule] { get }
+    /// The transition that carries a flushed batch of several entries (`multicall`), if the
+    /// backend batches: a `.batched` row emits its own transition when issued alone, this one
+    /// when flushed with others.
+    static var batchTransition: String? { get }
+}
+
+extension RuleTableBackend {
+    public static var batchTransition: String? { nil }
 }
 
 extension RuleTableBackend {
@@ -80,10 +102,7 @@ struct PricedRules {
             if let key = rule.costKey { cycles[Int(op.rawValue)] = try profile.cycles(key) }
             if rule.transition != nil { cycles[Int(op.rawValue)] += overhead[rule.kind] ?? 0 }
             if let t = rule.transition {
-                guard let id = descriptor.transitionID(t) else {
-                    preconditionFailure("transition \(t) of \(op) missing from the descriptor")
-                }
-                transition[Int(op.rawValue)] = id
+                transition[Int(op.rawValue)] = try descriptor.requiredTransitionID(t)
             }
         }
     }

@@ -1,6 +1,6 @@
 /// VMware VMI (i386, ROM ABI v3.0): every pv op is a call into the hypervisor-supplied option
 /// ROM mapped in the guest. Whether a ROM call leaves the guest is ROM-internal and
-/// **unverified** (pvops.md §6.4): each row says which calls pvtop assumes run inside the ROM
+/// not published (the ROM's internals): each row says which calls pvtop assumes run inside the ROM
 /// (`vmi.rom_inguest`) and which enter the VMware monitor (`vmi.rom_exit`). VMI guests ran on
 /// the binary-translating monitor with shadow page tables (vSphere 4.0 best practices), so
 /// kernel entries use Adams & Agesen's software-VMM numbers.
@@ -9,9 +9,10 @@
 /// lazy sections; inside, page-table and CPU-state updates queue in the ROM and
 /// `SetLazyMode(0)` applies them with one monitor entry (queueing is an assumption).
 ///
-/// Sources: [VMI] arch/x86/kernel/vmi_32.c (014b15be) + arch/x86/include/asm/vmi.h — pvops.md §4.2.
+/// Sources: Linux arch/x86/kernel/vmi_32.c (2.6.2x, commit 014b15be) + arch/x86/include/asm/vmi.h.
 public struct VMIBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.vmi
+    public static let batchTransition: String? = "deferred flush"
     private static let v = "kernel/vmi_32.c"
 
     private static func rom(_ call: String, _ n: Int?, exits: Bool, _ source: String, deferrable: Bool = false) -> OpRule {
@@ -76,7 +77,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .flush_tlb_user: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_user (VMI_FLUSH_TLB)", deferrable: true),
         .flush_tlb_kernel: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_kernel (|VMI_FLUSH_GLOBAL)", deferrable: true),
         .flush_tlb_one_user: rom("InvalPage", 46, exits: true, "\(v) vmi_flush_tlb_single", deferrable: true),
-        .flush_tlb_multi: rom("APICWrite", 63, exits: true, "native flush_tlb_others: local FlushTLB + ICR APICWrite per target + wait"),
+        .flush_tlb_multi: rom("APICWrite", 63, exits: true, "native flush_tlb_others: local FlushTLB + ICR APICWrite per target + wait").custom("local FlushTLB when this CPU is in the mask, then one APICWrite per target", emits: ["FlushTLB"]),
         .tlb_remove_table: OpRule(.instruction, "free page", cost: "native.memory_op", source: "native"),
         .alloc_pte: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pt"),
         .alloc_pmd: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pd"),
@@ -97,7 +98,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .make_pte: OpRule(.instruction, "mov", source: "native"),
         .lazy_mmu_enter: rom("SetLazyMode", 73, exits: false, "\(v) vmi_enter_lazy_mmu: SetLazyMode(1)"),
         .lazy_mmu_leave: rom("SetLazyMode", 73, exits: false, "\(v) vmi_leave_lazy: SetLazyMode(0)"),
-        .lazy_mmu_flush: rom("SetLazyMode", 73, exits: false, "leave + enter (paravirt lazy flush)"),
+        .lazy_mmu_flush: rom("SetLazyMode", 73, exits: false, "leave + enter (paravirt lazy flush)").custom("only in lazy MMU mode: SetLazyMode(0) + SetLazyMode(1)"),
         .set_fixmap: OpRule(.romCall, "SetPxE + InvalPage", cost: "vmi.setpxe", transition: "SetPxE", source: "\(v) vmi_set_pte + flush"),
         // MARK: lock
         .queued_spin_lock_slowpath: OpRule(.instruction, "native (ticket) spinlock", cost: "native.spin_slowpath", source: "2.6.2x: no pv spinlocks"),
@@ -109,19 +110,20 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .sched_clock: rom("GetCycleCounter", nil, exits: false, "vmi_time.c vmi_sched_clock"),
         .steal_clock: .never("no steal clock in 2.6.2x (added with paravirt steal time, 3.x)"),
         // MARK: arch
-        .syscall_entry: OpRule(.trap, "int $0x80 / sysenter through the BT monitor (+ native entry)", cost: "vmi.syscall_bounce", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM syscall ≈ native + 2000"),
-        .exception_entry: OpRule(.trap, "#PF reflected by the monitor (shadow MMU true fault)", cost: "vmi.exception", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM pgfault 3927 vs 1093"),
-        .interrupt_entry: OpRule(.trap, "virtual interrupt delivered by the monitor", cost: "vmi.interrupt", transition: "trap", source: "assumption (VMI ROM internals unverified)"),
+        .syscall_entry: OpRule(.trap, "int $0x80 / sysenter through the BT monitor (+ native entry)", cost: "vmi.syscall_bounce", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM syscall ≈ native + 2000").custom("the guest's own syscall entry is added to the bounce"),
+        .exception_entry: OpRule(.trap, "#PF reflected by the monitor (shadow MMU true fault)", cost: "vmi.exception", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM pgfault 3927 vs 1093").custom("the guest's own exception delivery is added to the trap"),
+        .interrupt_entry: OpRule(.trap, "virtual interrupt delivered by the monitor", cost: "vmi.interrupt", transition: "trap", source: "assumption (VMI ROM internals unverified)").custom("the guest's own interrupt delivery is added to the trap"),
         .apic_eoi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (EOI register)"),
-        .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target"),
+        .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target").custom("one APICWrite per target"),
         .set_next_event: rom("SetAlarm", nil, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
-        .pte_direct_write: OpRule(.romCall, "native xchg + pte_update hook → UpdatePxE (VMI_CALL 40); after exit_mmap (fullmm teardown) a plain store", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "2.6.2x asm/pgtable.h ptep_get_and_clear → pte_update; ptep_get_and_clear_full: \"paravirt does not care about updates\" when full"),
+        .x86_fsgsbase_load: .never("i386 has no FS/GS base registers to load: %gs is a TLS descriptor (load_tls)"),
+        .pte_direct_write: OpRule(.romCall, "native xchg + pte_update hook → UpdatePxE (VMI_CALL 40); after exit_mmap (fullmm teardown) a plain store", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "2.6.2x asm/pgtable.h ptep_get_and_clear → pte_update; ptep_get_and_clear_full: \"paravirt does not care about updates\" when full").custom("a plain store after exit_mmap (fullmm teardown)"),
     ]
 
     public static let flushReasons = ["lazy-leave", "context-switch", "lazy-flush", "end"]
     enum Reason: Int { case lazyLeave, contextSwitch, lazyFlush, end }
 
-    /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: pvops.md §3 says
+    /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: asm/vmi.h says
     /// `VMI_PAGE_DEFER` "may queue update until TLB inval"; what else the ROM queues is unverified).
     static let deferredInMMU: Set<PVOp> = [.set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit, .pte_direct_write,
                                            .flush_tlb_user, .flush_tlb_kernel, .flush_tlb_one_user]
@@ -155,12 +157,12 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         interruptNative = try profile.cycles("native.interrupt_entry")
         syscallNative = try profile.cycles("native.syscall_entry")
         storeCycles = try profile.cycles("native.memory_op")
-        setLazyMode = descriptor.transitionID("SetLazyMode")!
-        deferredFlush = descriptor.transitionID("deferred flush")!
+        setLazyMode = try descriptor.requiredTransitionID("SetLazyMode")
+        deferredFlush = try descriptor.requiredTransitionID("deferred flush")
         localFlush = priced.cycles(of: .flush_tlb_user)
         let d = descriptor
-        flushTLBID = d.transitionID("FlushTLB")!
-        apicWrite = d.transitionID("APICWrite")!
+        flushTLBID = try d.requiredTransitionID("FlushTLB")
+        apicWrite = try d.requiredTransitionID("APICWrite")
         apicWriteCycles = priced.cycles(of: .send_ipi)
     }
 
@@ -221,7 +223,7 @@ public struct VMIBackend: RuleTableBackend, Sendable {
             let n = max(call.arg, 1)
             ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles, count: n)
         case .flush_tlb_multi:
-            ledger.transition(flushTLBID, cycles: localFlush)
+            if call.flushIncludesLocal { ledger.transition(flushTLBID, cycles: localFlush) }
             let n = call.flushTargets
             if n > 0 { ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles + icrWait, count: UInt64(n)) }
         default:

@@ -2,10 +2,11 @@
 /// privileged, a per-CPU multicall buffer for lazy MMU / lazy CPU mode, pinned page tables
 /// validated by Xen, and kernel entries (syscall, exceptions, events) bounced through Xen.
 ///
-/// Sources (pvops.md §3, §4.1): [XEN-PV] arch/x86/xen/enlighten_pv.c, [XEN-MMU] mmu_pv.c,
+/// Sources (Linux 6.x): arch/x86/xen/enlighten_pv.c, mmu_pv.c,
 /// [XEN-MC] multicalls.c, [XEN-IRQ] irq.c, [XEN-ASM] xen-asm.S; hypercall numbers [XEN-IF].
 public struct XenPVBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.xenPV
+    public static let batchTransition: String? = "multicall"
 
     private static let mmu = "xen/mmu_pv.c"
     private static let pv = "xen/enlighten_pv.c"
@@ -16,9 +17,9 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .io_delay: OpRule(.nop, "paravirt_nop", source: "\(pv) xen_cpu_ops (.io_delay = xen_io_delay: nop)"),
         .cpuid: OpRule(.trap, "XEN_EMULATE_PREFIX cpuid (forced emulation)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_cpuid"),
         .read_msr: OpRule(.trap, "rdmsr #GP → Xen emulates (PMU MSRs via xen_pmu)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_do_read_msr → native_read_msr_safe"),
-        .write_msr: OpRule(.hypercall, "FS/GS bases → set_segment_base; STAR/LSTAR/CSTAR/SYSENTER ignored; others emulated (T)", cost: "xen.simple_item", transition: "set_segment_base", source: "\(pv) xen_do_write_msr"),
+        .write_msr: OpRule(.hypercall, "FS/GS bases → set_segment_base; STAR/LSTAR/CSTAR/SYSENTER ignored; others emulated (T)", cost: "xen.simple_item", transition: "set_segment_base", source: "\(pv) xen_do_write_msr").custom("by MSR number: FS/GS bases → set_segment_base, syscall MSRs ignored, others emulated", emits: ["emulate_insn"]),
         .read_pmc: OpRule(.trap, "rdpmc → Xen vPMU", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_read_pmc"),
-        .wbinvd: OpRule(.trap, "native wbinvd traps (ring 3)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) .wbinvd = native_wbinvd (pvops.md §4.1)"),
+        .wbinvd: OpRule(.trap, "native wbinvd traps (ring 3)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) .wbinvd = native_wbinvd"),
         .get_debugreg: OpRule(.hypercall, "HYPERVISOR_get_debugreg", cost: "xen.simple_item", transition: "get_debugreg", source: "\(pv) xen_get_debugreg"),
         .set_debugreg: OpRule(.hypercall, "HYPERVISOR_set_debugreg", cost: "xen.simple_item", transition: "set_debugreg", source: "\(pv) xen_set_debugreg"),
         .read_cr0: OpRule(.memory, "per-CPU cached cr0", cost: "xen.vcpu_info_access", source: "\(pv) xen_read_cr0"),
@@ -27,17 +28,17 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .read_cr4: OpRule(.memory, "per-CPU cr4 shadow", cost: "xen.vcpu_info_access", source: "asm/tlbflush.h cr4_read_shadow"),
         .write_cr4: OpRule(.trap, "native mov to cr4 (PGE/PSE/PCE cleared) → emulated", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_write_cr4"),
         .load_tr_desc: OpRule(.nop, "paravirt_nop", source: "\(pv) .load_tr_desc = paravirt_nop"),
-        .load_gdt: OpRule(.hypercall, "update_va_mapping RO ×2 + HYPERVISOR_set_gdt", cost: "xen.simple_item", transition: "set_gdt", source: "\(pv) xen_load_gdt"),
+        .load_gdt: OpRule(.hypercall, "update_va_mapping RO ×2 + HYPERVISOR_set_gdt", cost: "xen.simple_item", transition: "set_gdt", source: "\(pv) xen_load_gdt").custom("two update_va_mapping (RO aliases) before set_gdt", emits: ["update_va_mapping"]),
         .load_idt: OpRule(.hypercall, "xen_mc_flush + HYPERVISOR_set_trap_table", cost: "xen.simple_item", transition: "set_trap_table", source: "\(pv) xen_load_idt"),
         .set_ldt: OpRule(.batched, "mmuext MMUEXT_SET_LDT", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(pv) xen_set_ldt"),
         .store_tr: OpRule(.memory, "returns 0", source: "\(pv) xen_store_tr"),
-        .load_tls: OpRule(.batched, "≤3 MULTI_update_descriptor (changed slots only)", cost: "xen.update_descriptor_item", transition: "update_descriptor", batched: true, source: "\(pv) xen_load_tls / load_TLS_descriptor"),
+        .load_tls: OpRule(.batched, "≤3 MULTI_update_descriptor (changed slots only)", cost: "xen.update_descriptor_item", transition: "update_descriptor", batched: true, source: "\(pv) xen_load_tls / load_TLS_descriptor").custom("xen.load_tls_changed_slots entries (0 on x86-64 glibc)", emits: ["multicall"]),
         .load_gs_index: OpRule(.hypercall, "set_segment_base(SEGBASE_GS_USER_SEL)", cost: "xen.simple_item", transition: "set_segment_base", source: "\(pv) xen_load_gs_index"),
         .write_ldt_entry: OpRule(.hypercall, "xen_mc_flush + update_descriptor", cost: "xen.update_descriptor_item", transition: "update_descriptor", source: "\(pv) xen_write_ldt_entry"),
         .write_gdt_entry: OpRule(.hypercall, "xen_mc_flush + update_descriptor", cost: "xen.update_descriptor_item", transition: "update_descriptor", source: "\(pv) xen_write_gdt_entry"),
         .write_idt_entry: OpRule(.hypercall, "native write + set_trap_table (1 entry)", cost: "xen.simple_item", transition: "set_trap_table", source: "\(pv) xen_write_idt_entry"),
-        .alloc_ldt: OpRule(.hypercall, "update_va_mapping RO per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_alloc_ldt"),
-        .free_ldt: OpRule(.hypercall, "update_va_mapping RW per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_free_ldt"),
+        .alloc_ldt: OpRule(.hypercall, "update_va_mapping RO per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_alloc_ldt").custom("one update_va_mapping per alias (vmap + linear map)"),
+        .free_ldt: OpRule(.hypercall, "update_va_mapping RW per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_free_ldt").custom("one update_va_mapping per alias (vmap + linear map)"),
         .load_sp0: OpRule(.batched, "MULTI_stack_switch(__KERNEL_DS, sp0)", cost: "xen.simple_item", transition: "stack_switch", batched: true, source: "\(pv) xen_load_sp0"),
         .invalidate_io_bitmap: OpRule(.hypercall, "physdev_op(PHYSDEVOP_set_iobitmap)", cost: "xen.simple_item", transition: "physdev_op", source: "\(pv) xen_invalidate_io_bitmap"),
         .update_io_bitmap: OpRule(.hypercall, "physdev_op(PHYSDEVOP_set_iobitmap)", cost: "xen.simple_item", transition: "physdev_op", source: "\(pv) xen_update_io_bitmap"),
@@ -61,28 +62,28 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .write_cr2: OpRule(.memory, "store vcpu_info.arch.cr2", cost: "xen.vcpu_info_access", source: "\(mmu) xen_write_cr2"),
         .read_cr3: OpRule(.memory, "per-CPU xen_cr3", cost: "xen.vcpu_info_access", source: "\(mmu) xen_read_cr3"),
         .write_cr3: OpRule(.batched, "mmuext NEW_BASEPTR + NEW_USER_BASEPTR (one coalesced entry)", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_write_cr3 / __xen_write_cr3"),
-        .enter_mmap: OpRule(.batched, "pin: per table page update_va_mapping RO + PIN_L1_TABLE; MMUEXT_PIN_L4_TABLE ×2 (~16 pages per multicall)", cost: "xen.pin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_enter_mmap → __xen_pgd_pin / xen_pin_page (read at 2519003d)"),
-        .exit_mmap: OpRule(.batched, "unpin: MMUEXT_UNPIN_TABLE ×2, then per page UNPIN + update_va_mapping RW; teardown becomes plain stores", cost: "xen.unpin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_exit_mmap → __xen_pgd_unpin / xen_unpin_page (drop_mm_ref IPIs not modelled)"),
+        .enter_mmap: OpRule(.batched, "pin: per table page update_va_mapping RO + PIN_L1_TABLE; MMUEXT_PIN_L4_TABLE ×2 (~16 pages per multicall)", cost: "xen.pin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_enter_mmap → __xen_pgd_pin / xen_pin_page (read at 2519003d)").custom("pins arg page-table pages: RO + PIN_L1 entries, then the pgd pair", emits: ["mmuext_op", "multicall"]),
+        .exit_mmap: OpRule(.batched, "unpin: MMUEXT_UNPIN_TABLE ×2, then per page UNPIN + update_va_mapping RW; teardown becomes plain stores", cost: "xen.unpin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_exit_mmap → __xen_pgd_unpin / xen_unpin_page (drop_mm_ref IPIs not modelled)").custom("unpins the pgd pair, then arg pages: UNPIN + RW entries", emits: ["mmuext_op", "multicall"]),
         .pgd_alloc: OpRule(.memory, "allocate the user-mode pgd page", cost: "native.memory_op", source: "\(mmu) xen_pgd_alloc"),
         .pgd_free: OpRule(.memory, "free the user-mode pgd page", cost: "native.memory_op", source: "\(mmu) xen_pgd_free"),
         .flush_tlb_user: OpRule(.batched, "mmuext MMUEXT_TLB_FLUSH_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb"),
         .flush_tlb_kernel: OpRule(.batched, "mmuext MMUEXT_TLB_FLUSH_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb"),
         .flush_tlb_one_user: OpRule(.batched, "mmuext MMUEXT_INVLPG_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb_one_user"),
-        .flush_tlb_multi: OpRule(.batched, "one mmuext TLB_FLUSH_MULTI (INVLPG_MULTI if 1 page): no guest IPIs", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb_multi"),
+        .flush_tlb_multi: OpRule(.batched, "one mmuext TLB_FLUSH_MULTI (INVLPG_MULTI if 1 page): no guest IPIs", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb_multi").custom("one MMUEXT_*_MULTI with the cpumask; the receivers' IPI handlers never run", emits: ["multicall"]),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_page", cost: "native.memory_op", source: "\(mmu) .tlb_remove_table = tlb_remove_table"),
-        .alloc_pte: OpRule(.batched, "pinned mm: update_va_mapping RO + MMUEXT_PIN_L1_TABLE", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pte → xen_alloc_ptpage"),
+        .alloc_pte: OpRule(.batched, "pinned mm: update_va_mapping RO + MMUEXT_PIN_L1_TABLE", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pte → xen_alloc_ptpage").custom("RO entry, then a PIN_L1_TABLE entry", emits: ["mmuext_op", "multicall"]),
         .alloc_pmd: OpRule(.batched, "pinned mm: update_va_mapping RO", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pmd"),
         .alloc_pud: OpRule(.batched, "pinned mm: update_va_mapping RO", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pud"),
         .alloc_p4d: OpRule(.nop, "p4d folded (4-level paging)", source: "asm/pgtable_types.h (CONFIG_PGTABLE_LEVELS=4)"),
-        .release_pte: OpRule(.batched, "pinned mm: MMUEXT_UNPIN_TABLE + update_va_mapping RW; unpinned: nothing", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pte → xen_release_ptpage"),
-        .release_pmd: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pmd"),
-        .release_pud: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pud"),
+        .release_pte: OpRule(.batched, "pinned mm: MMUEXT_UNPIN_TABLE + update_va_mapping RW; unpinned: nothing", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pte → xen_release_ptpage").custom("UNPIN entry, then RW; plain store after exit_mmap", emits: ["mmuext_op", "multicall"]),
+        .release_pmd: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pmd").custom("RW entry; plain store after exit_mmap", emits: ["multicall"]),
+        .release_pud: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pud").custom("RW entry; plain store after exit_mmap", emits: ["multicall"]),
         .release_p4d: OpRule(.nop, "p4d folded (4-level paging)", source: "asm/pgtable_types.h (CONFIG_PGTABLE_LEVELS=4)"),
-        .set_pte: OpRule(.batched, "mmu_update (coalesced in lazy MMU; otherwise a direct HYPERVISOR_mmu_update(1))", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) __xen_set_pte → xen_batched_set_pte (read at gregkh/linux 2519003d)"),
+        .set_pte: OpRule(.batched, "mmu_update (coalesced in lazy MMU; otherwise a direct HYPERVISOR_mmu_update(1))", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) __xen_set_pte → xen_batched_set_pte (read at gregkh/linux 2519003d)").custom("lazy MMU: coalesced mmu_update entry; otherwise HYPERVISOR_mmu_update(1) directly", emits: ["multicall"]),
         .set_pmd: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pmd → xen_set_pmd_hyper"),
         .set_pud: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pud → xen_set_pud_hyper"),
         .set_p4d: OpRule(.batched, "pinned: mmu_update ×2 (kernel + user pgd)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_p4d"),
-        .pte_clear: OpRule(.batched, "mmu_update (set_pte of 0)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "asm/paravirt.h pte_clear → set_pte"),
+        .pte_clear: OpRule(.batched, "mmu_update (set_pte of 0)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "asm/paravirt.h pte_clear → set_pte").custom("lazy MMU: coalesced mmu_update entry; otherwise HYPERVISOR_mmu_update(1) directly", emits: ["multicall"]),
         .ptep_modify_prot_start: OpRule(.memory, "plain read of the PTE", cost: "native.memory_op", source: "\(mmu) xen_ptep_modify_prot_start"),
         .ptep_modify_prot_commit: OpRule(.batched, "mmu_update MMU_PT_UPDATE_PRESERVE_AD", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_ptep_modify_prot_commit; commit e57778a1: \"a single hypercall whose cost is amortized in a batched multicall\""),
         .pte_val: OpRule(.memory, "mfn → pfn via the m2p table", cost: "xen.p2m_lookup", source: "\(mmu) xen_pte_val"),
@@ -96,7 +97,7 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .queued_spin_unlock: OpRule(.instruction, "__pv_queued_spin_unlock (callee-save)", cost: "native.memory_op", source: "xen/spinlock.c xen_init_spinlocks"),
         .wait: OpRule(.hypercall, "xen_poll_irq → sched_op(SCHEDOP_poll)", cost: "xen.sched_block", transition: "sched_op", source: "xen/spinlock.c xen_qlock_wait"),
         .kick: OpRule(.hypercall, "xen_send_IPI_one → event_channel_op(EVTCHNOP_send)", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/spinlock.c xen_qlock_kick"),
-        .vcpu_is_preempted: OpRule(.memory, "runstate in shared memory (xen_vcpu_stolen; unverified)", cost: "xen.vcpu_info_access", source: "xen/spinlock.c (pvops.md §4.1: unverified)"),
+        .vcpu_is_preempted: OpRule(.memory, "runstate in shared memory (xen_vcpu_stolen; unverified)", cost: "xen.vcpu_info_access", source: "xen/spinlock.c (not verified in the source)"),
         // MARK: time
         .sched_clock: OpRule(.memory, "pvclock in vcpu_info (rdtsc + scale)", cost: "xen.pvclock_read", source: "xen/time.c xen_sched_clock"),
         .steal_clock: OpRule(.memory, "runstate area (xen_steal_clock)", cost: "xen.vcpu_info_access", source: "xen/time.c xen_steal_clock"),
@@ -105,9 +106,10 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .exception_entry: OpRule(.trap, "fault taken by Xen and bounced to the guest handler (cr2 in vcpu_info)", cost: "xen.exception_bounce", transition: "exception_bounce", source: "xen/xen-asm.S xen_<exception> trap entries; \(mmu) xen_read_cr2"),
         .interrupt_entry: OpRule(.trap, "event-channel upcall (xen_hypervisor_callback → xen_evtchn_do_upcall)", cost: "xen.event_upcall", transition: "evtchn_upcall", source: "xen/xen-asm.S xen_asm_exc_xen_hypervisor_callback"),
         .apic_eoi: OpRule(.memory, "clear the event-channel pending bit (no APIC)", cost: "xen.vcpu_info_access", source: "drivers/xen/events/events_base.c (no local APIC in PV)"),
-        .send_ipi: OpRule(.hypercall, "EVTCHNOP_send per target CPU", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/smp.c __xen_send_IPI_mask"),
+        .send_ipi: OpRule(.hypercall, "EVTCHNOP_send per target CPU", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/smp.c __xen_send_IPI_mask").custom("one EVTCHNOP_send per target"),
         .set_next_event: OpRule(.hypercall, "vcpu_op(VCPUOP_set_singleshot_timer)", cost: "xen.simple_item", transition: "vcpu_op", source: "xen/time.c xen_vcpuop_set_next_event"),
-        .pte_direct_write: OpRule(.trap, "write to a pinned (RO) page table: Xen traps and emulates (unpinned after exit_mmap: plain store)", cost: "xen.ptwr_emulate", transition: "ptwr_emulate", source: "\(mmu) xen_pin_page comment (\"Xen won't do the trap'n'emulate\" unless pinned); commit e57778a1 (mprotect PTE writes were \"two expensive trap-and-emulate faults\"); x86 ptep_get_and_clear = native xchg, no pv hook (asm/pgtable.h, 6.x)"),
+        .x86_fsgsbase_load: OpRule(.hypercall, "wrfsbase; __wrgsbase_inactive → wrmsr(MSR_KERNEL_GS_BASE) → xen_write_msr → HYPERVISOR_set_segment_base(SEGBASE_GS_USER), unbatched, after the lazy CPU section", cost: "xen.simple_item", transition: "set_segment_base", source: "kernel/process_64.c __wrgsbase_inactive (cpu_feature_enabled(X86_FEATURE_XENPV) branch) → \(pv) xen_do_write_msr"),
+        .pte_direct_write: OpRule(.trap, "write to a pinned (RO) page table: Xen traps and emulates (unpinned after exit_mmap: plain store)", cost: "xen.ptwr_emulate", transition: "ptwr_emulate", source: "\(mmu) xen_pin_page comment (\"Xen won't do the trap'n'emulate\" unless pinned); commit e57778a1 (mprotect PTE writes were \"two expensive trap-and-emulate faults\"); x86 ptep_get_and_clear = native xchg, no pv hook (asm/pgtable.h, 6.x)").custom("a plain store after exit_mmap unpinned the tree"),
     ]
 
     /// The hypercalls (kind .hypercall) and guest traps (kind .trap) it can emit.
@@ -164,8 +166,8 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
     }
 
     public init(profile: CostProfile, options: BackendOptions) throws {
-        singleCallFlush = try profile.cycles("xen.single_call_flush") != 0
-        tlsChangedSlots = Int(min(3, try profile.cycles("xen.load_tls_changed_slots")))
+        singleCallFlush = try profile.flag("xen.single_call_flush")
+        tlsChangedSlots = Int(min(3, try profile.quantity("xen.load_tls_changed_slots")))
         descriptor = BackendDescriptor(
             id: .xenPV, displayName: "xen-pv (\(profile.name))", transitions: Self.transitionKinds,
             flushReasons: Self.flushReasons,
@@ -184,11 +186,11 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
                   icr: try profile.cycles("native.x2apic_icr_write"), shootdownWait: try profile.cycles("native.tlb_shootdown_wait"),
                   vcpuInfo: try profile.cycles("xen.vcpu_info_access"), emulate: try profile.cycles("xen.emulate_insn"))
         let d = descriptor
-        func id(_ n: String) -> TransitionID { d.transitionID(n)! }
-        t = IDs(multicall: id("multicall"), mmuUpdate: id("mmu_update"), mmuext: id("mmuext_op"),
-                uvm: id("update_va_mapping"), updateDescriptor: id("update_descriptor"), stackSwitch: id("stack_switch"),
-                fpuTaskswitch: id("fpu_taskswitch"), setSegmentBase: id("set_segment_base"),
-                emulate: id("emulate_insn"), eventChannel: id("event_channel_op"))
+        func id(_ n: String) throws -> TransitionID { try d.requiredTransitionID(n) }
+        t = IDs(multicall: try id("multicall"), mmuUpdate: try id("mmu_update"), mmuext: try id("mmuext_op"),
+                uvm: try id("update_va_mapping"), updateDescriptor: try id("update_descriptor"), stackSwitch: try id("stack_switch"),
+                fpuTaskswitch: try id("fpu_taskswitch"), setSegmentBase: try id("set_segment_base"),
+                emulate: try id("emulate_insn"), eventChannel: try id("event_channel_op"))
         cpus = Array(repeating: CPUState(), count: max(options.cpuCount, 1))
         batching = options.batching
     }
@@ -261,8 +263,10 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
             issue(cpu, ctx, .mmu, &ledger)
         case .flush_tlb_multi:
             // Xen flushes the other pCPUs itself (its own IPIs, not the guest's).
+            // xen_flush_tlb_multi: MMUEXT_INVLPG_MULTI for one page, else TLB_FLUSH_MULTI; the
+            // mask includes this CPU when it was in mm_cpumask.
             let targets = call.flushTargets
-            let local = call.flushPages == 1 ? c.invlpg : c.flushLocal
+            let local = !call.flushIncludesLocal ? 0 : call.flushPages == 1 ? c.invlpg : c.flushLocal
             let remote = targets > 0 ? Double(targets) * c.icr + c.shootdownWait : 0
             queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes + Self.cpumaskBytes, work: c.mmuext + local + remote,
                   coalesce: false, &ledger)
