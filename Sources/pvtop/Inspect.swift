@@ -13,12 +13,13 @@ extension Pvtop {
         static let configuration = CommandConfiguration(
             abstract: "Summarize a trace: events by type and CPU, duration, rates, lost events, warnings.",
             discussion: """
-                TRACE is tracefs `trace` / `trace_pipe` text or `trace-cmd report` output, plain or \
-                compressed with gzip or xz (detected by content), or `-` for standard input.
+                TRACE is tracefs `trace` / `trace_pipe` text, `trace-cmd report` output, a trace-cmd \
+                trace.dat, or `perf script` text; plain or compressed with gzip or xz (all detected by \
+                content), or `-` for standard input.
                 Exit status 2 if the input is not a usable trace.
                 """)
 
-        @Argument(help: "Trace file (plain, .gz or .xz), or - for stdin.")
+        @Argument(help: "Trace file (ftrace text, trace.dat, perf script; plain, .gz or .xz), or - for stdin.")
         var trace: String
 
         @Flag(help: "Treat every input warning (malformed line, clock going backwards, …) as an error.")
@@ -35,8 +36,8 @@ extension Pvtop {
         func run() throws {
             try reportingUserErrors {
                 let gap = try parseDuration(maxGap, option: "--max-gap", within: TraceInputOptions.maxGapRange)
-                let reader = try FtraceTextReader(path: trace, strict: strict, maxGapNanoseconds: gap)
-                let inspection = try TraceInspection(source: reader, name: reader.name)
+                let reader = try openTrace(path: trace, strict: strict, maxGapNanoseconds: gap)
+                let inspection = try TraceInspection(source: reader, name: trace == "-" ? "<stdin>" : trace)
                 let out = try OutputFile(path: "-")
                 try out.write(inspection.report())
                 try out.commit()
