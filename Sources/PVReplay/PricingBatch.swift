@@ -12,6 +12,7 @@ struct PricingBatch {
     private(set) var count = 0
     private var events: [KernelEvent] = []
     private var indices: [UInt64] = []
+    private var steps: [RecordedStep] = []
     /// One reusable expansion per slot: the kernel writes into it, nothing is copied.
     private var expansions: [Expansion] = []
 
@@ -23,6 +24,7 @@ struct PricingBatch {
             expansions.append(Expansion())
             events.append(event)
             indices.append(eventIndex)
+            steps.append(RecordedStep(gapNanoseconds: 0, mode: .idle))
         } else {
             events[count] = event
             indices[count] = eventIndex
@@ -36,6 +38,14 @@ struct PricingBatch {
     mutating func withExpansion<R>(_ slot: Int, _ body: (inout Expansion) throws -> R) rethrows -> R {
         try body(&expansions[slot])
     }
+
+    func expansion(_ slot: Int) -> Expansion { expansions[slot] }
+
+    /// The recording environment's step for `slot`, made in trace order by the replay.
+    mutating func setStep(_ slot: Int, _ step: RecordedStep) { steps[slot] = step }
+
+    /// Forgets the last reserved slot.
+    mutating func dropLast() { count -= 1 }
 
     mutating func removeAll() { count = 0 }
 
@@ -58,7 +68,7 @@ struct PricingBatch {
     }
 
     private func feed(_ engine: any PricingEngine, _ n: Int) {
-        for i in 0..<n { engine.consume(events[i], expansions[i], eventIndex: indices[i]) }
+        for i in 0..<n { engine.consume(events[i], expansions[i], step: steps[i], eventIndex: indices[i]) }
     }
 }
 

@@ -26,7 +26,7 @@ extension Pvtop {
                 let parameters = try KernelParameters.load(engines.kernelModel)
                 let paths = traces.isEmpty ? BundledTraces.all() : traces
                 guard !paths.isEmpty else { throw CLIError("no traces given and none bundled (run from the repository)") }
-                let open: (String) throws -> any TraceSource = { try FtraceTextReader(path: $0) }
+                let open: (String) throws -> any TraceSource = { try openTrace(path: $0) }
                 var runs: [Validation.TraceRun] = []
                 for path in paths {
                     FileHandle.standardError.write(Data("replaying \(path)\n".utf8))
@@ -44,7 +44,7 @@ extension Pvtop {
                                              calibration: try Calibration.comparisons(parameters: parameters))
                 let file = try OutputFile(path: output)
                 try file.write(md)
-                try file.close()
+                try file.commit()
             }
         }
     }
