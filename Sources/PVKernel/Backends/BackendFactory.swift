@@ -46,7 +46,10 @@ public enum ModelCoverage {
         X VM exit, T trap-and-emulate / bounce through the hypervisor, - nothing,
         n/a never made by the kernel this backend supports (priced as nothing).
         A row is priced exactly as written (its cost, its one transition) unless it says
-        {custom: …}: then the backend's state machine decides, for the reason given.
+        {does: …}: what happens when the call is made, run by the one interpreter every backend
+        shares (by MSR number, per target, depending on a pv feature or the lazy mode, queued
+        into the batch …); "custom" inside it names the rare function that decides instead.
+        VirtualBox shares KVM's actions and reads their `kvm.` costs and flags as `vbox.` ones.
         The KVM and VirtualBox (vbox) columns are with EPT / nested paging; rows marked "shadow:"
         apply without it (`vtx-2006`, `--ept off`).
 
@@ -76,7 +79,7 @@ public enum ModelCoverage {
         var s = "**\(r.kind.rawValue)** \(r.action)"
         if let t = r.transition, r.kind != .nop { s += " [`\(t)`]" }
         if r.batched { s += " (batched)" }
-        if let c = r.custom { s += " {custom: \(c)}" }
+        if !r.does.isAsWritten { s += " {does: \(r.does.summary)}" }
         s += " — _\(r.source)_"
         return s.replacingOccurrences(of: "|", with: "\\|")
     }

@@ -16,10 +16,13 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// The table with EPT (two-dimensional paging). `shadowRules` overrides rows without EPT.
     public static let rules: [PVOp: OpRule] = [
         // MARK: cpu
-        .io_delay: OpRule(.vmExit, "kvm_io_delay: nop with KVM_FEATURE_NOP_IO_DELAY; without it `out 0x80` → IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION", transition: "IO_INSTRUCTION", source: "\(kvm) paravirt_ops_setup: pv_ops.cpu.io_delay = kvm_io_delay").custom("kvm.nop_io_delay flag: a nop with KVM_FEATURE_NOP_IO_DELAY, else `out 0x80` exits"),
+        .io_delay: OpRule(.vmExit, "kvm_io_delay: nop with KVM_FEATURE_NOP_IO_DELAY; without it `out 0x80` → IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION", transition: "IO_INSTRUCTION", source: "\(kvm) paravirt_ops_setup: pv_ops.cpu.io_delay = kvm_io_delay")
+            .does(.when(.flag("kvm.nop_io_delay"), .nothing, otherwise: .asWritten)),
         .cpuid: OpRule(.vmExit, "CPUID exits unconditionally", cost: "kvm.exit.CPUID", transition: "CPUID", source: "\(vmx) kvm_vmx_exit_handlers[EXIT_REASON_CPUID] (architectural)"),
-        .read_msr: OpRule(.vmExit, "MSR_READ, except pass-through FS/GS/KERNEL_GS base, SYSENTER_*, TSC", cost: "kvm.exit.MSR_READ", transition: "MSR_READ", source: "\(vmx) vmx_create_vcpu: vmx_disable_intercept_for_msr(MSR_FS_BASE…)").custom("by MSR number: FS/GS/SYSENTER/TSC passed through"),
-        .write_msr: OpRule(.vmExit, "MSR_WRITE (TSC_DEADLINE / x2APIC ICR in the irqoff fastpath), except pass-through FS/GS bases", cost: "kvm.exit.MSR_WRITE", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff").custom("by MSR number: FS/GS/SYSENTER passed through, TSC_DEADLINE/ICR in the fastpath"),
+        .read_msr: OpRule(.vmExit, "MSR_READ, except pass-through FS/GS/KERNEL_GS base, SYSENTER_*, TSC", cost: "kvm.exit.MSR_READ", transition: "MSR_READ", source: "\(vmx) vmx_create_vcpu: vmx_disable_intercept_for_msr(MSR_FS_BASE…)")
+            .does(KVMBackend.readMSR),
+        .write_msr: OpRule(.vmExit, "MSR_WRITE (TSC_DEADLINE / x2APIC ICR in the irqoff fastpath), except pass-through FS/GS bases", cost: "kvm.exit.MSR_WRITE", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff")
+            .does(KVMBackend.writeMSR),
         .read_pmc: OpRule(.vmExit, "RDPMC exiting", cost: "kvm.exit.RDPMC", transition: "RDPMC", source: "\(vmx) handle_rdpmc"),
         .wbinvd: OpRule(.vmExit, "WBINVD exiting", cost: "kvm.exit.WBINVD", transition: "WBINVD", source: "\(vmx) setup_vmcs_config SECONDARY_EXEC_WBINVD_EXITING"),
         .get_debugreg: OpRule(.vmExit, "MOV DR exiting (until KVM switches DRs to the guest)", cost: "kvm.exit.DR_ACCESS", transition: "DR_ACCESS", source: "\(vmx) handle_dr"),
@@ -57,8 +60,10 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .restore_fl: OpRule(.instruction, "push; popf", cost: "native.popf", source: "native"),
         .irq_disable: OpRule(.instruction, "cli (no exit)", cost: "native.cli", source: "asm/paravirt.h ALT_NOT_XEN"),
         .irq_enable: OpRule(.instruction, "sti (no exit)", cost: "native.sti", source: "asm/paravirt.h ALT_NOT_XEN"),
-        .safe_halt: OpRule(.vmExit, "sti; hlt → HLT (haltpoll: the guest polls first)", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt; drivers/cpuidle/cpuidle-haltpoll.c").custom("haltpoll: a wake-up within the guest's poll avoids the exit"),
-        .halt: OpRule(.vmExit, "hlt → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt").custom("haltpoll: a wake-up within the guest's poll avoids the exit"),
+        .safe_halt: OpRule(.vmExit, "sti; hlt → HLT (haltpoll: the guest polls first)", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt; drivers/cpuidle/cpuidle-haltpoll.c")
+            .does(KVMBackend.haltpoll),
+        .halt: OpRule(.vmExit, "hlt → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(vmx) handle_halt")
+            .does(KVMBackend.haltpoll),
         // MARK: mmu
         .read_cr2: OpRule(.instruction, "mov %cr2 (no exit)", cost: "native.mov_from_cr", source: "Intel SDM: CR2 is not intercepted"),
         .write_cr2: OpRule(.instruction, "mov to %cr2 (no exit)", cost: "native.mov_from_cr", source: "native"),
@@ -71,7 +76,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (no exit with EPT)", cost: "native.tlb_flush_cr3", source: eptNoExit),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle: guest-owned with EPT", cost: "native.tlb_flush_global", source: "kvm_cache_regs.h KVM_POSSIBLE_CR4_GUEST_BITS includes X86_CR4_PGE"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg (no exit with EPT)", cost: "native.invlpg", source: eptNoExit),
-        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi").custom("pv_tlb_flush + steal_time: preempted targets marked in steal_time, the rest get IPIs (pv_ipi); local flush exits without EPT", emits: ["MSR_WRITE", "VMCALL SEND_IPI", "INVLPG", "CR_ACCESS"]),
+        .flush_tlb_multi: OpRule(.memory, "kvm_flush_tlb_multi: preempted targets get KVM_VCPU_FLUSH_TLB in steal_time (no IPI, no handler); IPIs to the rest", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_flush_tlb_multi")
+            .does(KVMBackend.flushTLBMulti),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_table (RCU free)", cost: "native.memory_op", source: "\(kvm) pv_ops.mmu.tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: "kernel/paravirt.c"),
@@ -95,20 +101,32 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .lazy_mmu_flush: OpRule(.nop, "no lazy-mode ops in KVM", source: "kernel/kvm.c: no lazy_mode hooks"),
         .set_fixmap: OpRule(.instruction, "set_pte + invlpg", cost: "native.invlpg", source: "native_set_fixmap"),
         // MARK: lock
-        .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init").custom("without pv_spinlocks a waiter may spin on a preempted holder (overcommit)"),
+        .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath (pv_spinlocks) / native spin", cost: "native.spin_slowpath", source: "\(kvm) kvm_spinlock_init")
+            .does(.sequence([.asWritten, .when(.feature(.pv_spinlocks), .nothing,
+                                               otherwise: .chance(.overcommit, .charge("kvm.wait_preempted_vcpu"), otherwise: .nothing))])),
         .queued_spin_unlock: OpRule(.instruction, "__pv_queued_spin_unlock", cost: "native.memory_op", source: "\(kvm) kvm_spinlock_init"),
-        .wait: OpRule(.vmExit, "kvm_wait: halt() → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(kvm) kvm_wait").custom("pv_spinlocks: without them a plain spin"),
-        .kick: OpRule(.vmExit, "kvm_kick_cpu: VMCALL KVM_HC_KICK_CPU", cost: "kvm.exit.VMCALL", transition: "VMCALL KICK_CPU", source: "\(kvm) kvm_kick_cpu").custom("pv_spinlocks: without them no kick"),
-        .vcpu_is_preempted: OpRule(.memory, "steal_time.preempted (asm thunk)", cost: "kvm.pv.shared_memory", source: "\(kvm) __kvm_vcpu_is_preempted").custom("steal_time: without it native false"),
+        .wait: OpRule(.vmExit, "kvm_wait: halt() → HLT", cost: "kvm.exit.HLT", transition: "HLT", source: "\(kvm) kvm_wait")
+            .does(.when(.feature(.pv_spinlocks), .asWritten, otherwise: .charge("native.spin_slowpath"))),
+        .kick: OpRule(.vmExit, "kvm_kick_cpu: VMCALL KVM_HC_KICK_CPU", cost: "kvm.exit.VMCALL", transition: "VMCALL KICK_CPU", source: "\(kvm) kvm_kick_cpu")
+            .does(.when(.feature(.pv_spinlocks), .asWritten, otherwise: .nothing)),
+        .vcpu_is_preempted: OpRule(.memory, "steal_time.preempted (asm thunk)", cost: "kvm.pv.shared_memory", source: "\(kvm) __kvm_vcpu_is_preempted")
+            .does(.when(.feature(.steal_time), .asWritten, otherwise: .nothing)),
         // MARK: time
-        .sched_clock: OpRule(.memory, "kvmclock: rdtsc + pvclock page (off: acpi_pm read → IO_INSTRUCTION, assumption)", cost: "kvm.pv.shared_memory", source: "kvmclock.c kvm_sched_clock_read").custom("kvmclock: without it an acpi_pm port read exits (assumption)", emits: ["IO_INSTRUCTION"]),
-        .steal_clock: OpRule(.memory, "steal_time.steal with version retry", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_steal_clock").custom("steal_time: without it none"),
+        .sched_clock: OpRule(.memory, "kvmclock: rdtsc + pvclock page (off: acpi_pm read → IO_INSTRUCTION, assumption)", cost: "kvm.pv.shared_memory", source: "kvmclock.c kvm_sched_clock_read")
+            .does(KVMBackend.kvmclock),
+        .steal_clock: OpRule(.memory, "steal_time.steal with version retry", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_steal_clock")
+            .does(.when(.feature(.steal_time), .asWritten, otherwise: .nothing)),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "native syscall (no exit)", cost: "native.syscall_entry", source: "Adams & Agesen ASPLOS'06: hardware VMM syscall = native"),
         .exception_entry: OpRule(.instruction, "#PF handled in the guest (EPT: no exit)", cost: "native.exception_entry", source: "\(vmx): #PF not intercepted with EPT (except async PF)"),
-        .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer").custom("by vector class: timer → PREEMPTION_TIMER (or EXTERNAL_INTERRUPT), IPI posted with APICv, device → EXTERNAL_INTERRUPT", emits: ["PREEMPTION_TIMER"]),
-        .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write").custom("APICv virtualizes the EOI; else pv_eoi skips the write; else MSR_WRITE", emits: ["MSR_WRITE"]),
-        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)").custom("pv_ipi for a mask of >1 targets; single targets are an ICR MSR_WRITE", emits: ["MSR_WRITE"]),
+        .interrupt_entry: OpRule(.vmExit, "host IRQ → EXTERNAL_INTERRUPT; timer → PREEMPTION_TIMER; IPIs posted (no exit) when the profile has posted interrupts", cost: "kvm.exit.EXTERNAL_INTERRUPT", transition: "EXTERNAL_INTERRUPT", source: "\(vmx) handle_external_interrupt, handle_preemption_timer")
+            .does(KVMBackend.interruptExit),
+        .apic_eoi: OpRule(.memory, "kvm_guest_apic_eoi_write: clear KVM_PV_EOI_BIT (off: x2APIC EOI → MSR_WRITE)", cost: "kvm.pv.shared_memory", source: "\(kvm) kvm_guest_apic_eoi_write")
+            .does(.when(.apicv, .sequence([.when(.feature(.pv_eoi), .asWritten, otherwise: .nothing), .charge("native.x2apic_eoi_write")]),
+                        otherwise: .when(.feature(.pv_eoi), .asWritten, otherwise: .transition("MSR_WRITE", cost: "kvm.exit.MSR_WRITE")))),
+        .send_ipi: OpRule(.vmExit, "single target: x2APIC ICR MSR_WRITE; mask with pv_ipi: one VMCALL KVM_HC_SEND_IPI per 128-APIC-ID window (off: ICR MSR_WRITE per target)", cost: "kvm.exit.VMCALL", transition: "VMCALL SEND_IPI", source: "\(kvm) kvm_send_ipi_mask / __send_ipi_mask (KVM_IPI_CLUSTER_SIZE)")
+            .does(.when(.feature(.pv_ipi), .when(.ipiToMask, .repeated(.apicIDWindows, .asWritten), otherwise: KVMBackend.icrPerTarget),
+                        otherwise: KVMBackend.icrPerTarget)),
         .set_next_event: OpRule(.vmExit, "wrmsr TSC_DEADLINE → MSR_WRITE (irqoff fastpath)", cost: "kvm.exit.MSR_WRITE_fastpath", transition: "MSR_WRITE", source: "\(vmx) vmx_exit_handlers_fastpath → handle_fastpath_set_msr_irqoff"),
         .pte_direct_write: OpRule(.instruction, "store / xchg (EPT: no exit)", cost: "native.memory_op", source: "native"),
         .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs (no exit)", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load; WRFSBASE/WRGSBASE are not VMX exit conditions (Intel SDM Vol. 3C ch. 25)"),
@@ -118,7 +136,8 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     /// Rows that differ without EPT (shadow paging): the guest's page tables are write-protected
     /// and traced, CR3 loads and invlpg are intercepted, #PF exits.
     public static let shadowRules: [PVOp: OpRule] = [
-        .exception_entry: OpRule(.vmExit, "#PF exits; shadow walk finds a true fault; injected", cost: "kvm.exit.EXCEPTION_NMI", transition: "EXCEPTION_NMI", source: "\(shadowSource) pgfault 11242 vs native 1093").custom("the guest's own exception delivery is added to the exit"),
+        .exception_entry: OpRule(.vmExit, "#PF exits; shadow walk finds a true fault; injected", cost: "kvm.exit.EXCEPTION_NMI", transition: "EXCEPTION_NMI", source: "\(shadowSource) pgfault 11242 vs native 1093")
+            .does(.sequence([.charge("native.exception_entry"), .asWritten])),
         .set_pte: OpRule(.vmExit, "write to a traced guest page table → exit + emulate + shadow update", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: "\(shadowSource) ptemod 12733; kvm_mmu_pte_write"),
         .set_pmd: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
         .set_pud: OpRule(.vmExit, "traced page-table write", cost: "kvm.shadow.ptemod", transition: "EXCEPTION_NMI", source: shadowSource),
@@ -134,28 +153,53 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         .flush_tlb_one_user: OpRule(.vmExit, "INVLPG exiting", cost: "kvm.exit.INVLPG", transition: "INVLPG", source: "\(vmx) handle_invlpg"),
     ]
 
+    // MARK: actions shared by several rows (and by VirtualBox's table: `kvm.` keys are read
+    // under the hypervisor's own prefix)
+
+    /// vmx_create_vcpu: FS/GS/KERNEL_GS base, SYSENTER_* (and TSC for reads) are passed through.
+    static let readMSR: Action = .byMSR([.init([MSR.fsBase, MSR.gsBase, MSR.kernelGSBase, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP, MSR.tsc],
+                                               .charge("native.rdmsr"))], otherwise: .asWritten)
+    /// Pass-through bases and SYSENTER_*; TSC_DEADLINE and the x2APIC ICR exit into the irqoff
+    /// fastpath (handle_fastpath_set_msr_irqoff).
+    static let writeMSR: Action = .byMSR([.init([MSR.fsBase, MSR.gsBase, MSR.kernelGSBase, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP],
+                                                .charge("native.wrmsr")),
+                                          .init([MSR.tscDeadline, MSR.x2apicICR], .transition("MSR_WRITE", cost: "kvm.exit.MSR_WRITE_fastpath"))],
+                                         otherwise: .asWritten)
+    /// cpuidle-haltpoll: the guest polls before HLT; a wake-up within the poll window avoids
+    /// the exit (the fraction is an assumption in the profile).
+    static let haltpoll: Action = .when(.feature(.haltpoll), .chance(.quantity("kvm.haltpoll.avoided_fraction"), .charge("kvm.haltpoll.poll_cycles"),
+                                                                     otherwise: .asWritten), otherwise: .asWritten)
+    /// Without kvmclock the clocksource falls back to acpi_pm: an I/O port read (assumption).
+    static let kvmclock: Action = .when(.feature(.kvmclock), .sequence([.asWritten, .charge("native.rdtsc")]),
+                                        otherwise: .transition("IO_INSTRUCTION", cost: "kvm.exit.IO_INSTRUCTION"))
+    /// One x2APIC ICR write per target, each an MSR_WRITE exit in the fastpath. kvm_setup_pv_ipi
+    /// replaces only apic->send_IPI_mask(_allbutself) (arch/x86/kernel/kvm.c), so a
+    /// single-target IPI stays an ICR write even with pv_ipi: the recorded guest shows
+    /// `write_msr: 830` after every `ipi_send_cpu`.
+    static let icrPerTarget: Action = .repeated(.ipiTargets, .transition("MSR_WRITE", cost: "kvm.exit.MSR_WRITE_fastpath"))
+    /// The timer: the host's hrtimer or the VMX preemption timer fires for the guest's deadline;
+    /// an IPI is posted without an exit to a running vCPU with APICv; a device IRQ exits.
+    static let interruptExit: Action = .sequence([
+        .charge("native.interrupt_entry"),
+        .byVector(timer: .when(.flag("kvm.preemption_timer"), .transition("PREEMPTION_TIMER", cost: "kvm.exit.PREEMPTION_TIMER"), otherwise: .asWritten),
+                  ipi: .when(.apicv, .nothing, otherwise: .asWritten), device: .asWritten)])
+    /// kvm_flush_tlb_multi: the local flush (an exit without EPT), then the remote targets.
+    static let flushTLBMulti: Action = .sequence([
+        .when(.flushIncludesLocal, .when(.flushHasPages, .repeated(.flushPages, .row(.flush_tlb_one_user)), otherwise: .row(.flush_tlb_user)),
+              otherwise: .nothing),
+        .exception(ShootdownState.Exception.kvmFlushTLBOthers.rawValue,
+                   why: "per target a preemption coin: with pv_tlb_flush + steal_time a preempted target is marked KVM_VCPU_FLUSH_TLB and its handler never runs; the rest get IPIs (pv_ipi) and the sender waits, longer for a preempted one",
+                   emits: ["MSR_WRITE", "VMCALL SEND_IPI"])])
+
     static let extraTransitions = ["MSR_WRITE", "HLT", "IO_INSTRUCTION", "EXTERNAL_INTERRUPT", "PREEMPTION_TIMER",
                                    "EXCEPTION_NMI", "CR_ACCESS", "INVLPG", "VMCALL SEND_IPI", "VMCALL KICK_CPU"]
 
     public let descriptor: BackendDescriptor
     public let ept: Bool
     public let features: Set<KVMFeature>
-    private let priced: PricedRules
-    private let overcommit: Double
-    private let cpuCount: Int
-    private let nopIODelay: Bool
     /// APICv: virtualized EOI and posted interrupts (arch/x86/kvm/vmx/vmx.c enable_apicv).
     public let apicv: Bool
-    private let preemptionTimer: Bool
-    private let k: Costs
-    private let t: IDs
-
-    struct Costs {
-        var msrWrite, msrWriteFast, msrRead, io, hlt, vmcall, extInt, preemptTimer, shared: Double
-        var nativeInterrupt, nativeEOI, nativeMSR, nativeRDMSR, nativeTSC, icrWait, waitPreempted: Double
-        var haltpollFraction, haltpollPoll, spin, localFlush, localInvlpg: Double
-    }
-    struct IDs { var msrWrite, msrRead, io, hlt, extInt, preemptTimer, sendIPI: TransitionID }
+    private var interpreter: ActionInterpreter<ShootdownState>
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         try self.init(profile: profile, options: options, hypervisor: .kvm)
@@ -183,15 +227,7 @@ public struct KVMBackend: RuleTableBackend, Sendable {
         // 2006), and only those the hypervisor offers.
         features = options.kvmFeatures.intersection(KVMBackend.defaultFeatures(for: profile, prefix: h.prefix))
             .intersection(h.offered)
-        kvmclock = features.contains(.kvmclock); stealTime = features.contains(.steal_time)
-        pvTLBFlush = features.contains(.pv_tlb_flush); pvIPI = features.contains(.pv_ipi)
-        pvEOI = features.contains(.pv_eoi); pvSpinlocks = features.contains(.pv_spinlocks)
-        haltpoll = features.contains(.haltpoll)
-        overcommit = options.overcommit
-        cpuCount = max(options.cpuCount, 1)
-        nopIODelay = try profile.flag(key("nop_io_delay"))
         apicv = try options.apicv ?? profile.flag(key("apicv"))
-        preemptionTimer = try profile.flag(key("preemption_timer"))
         var table = h.rules
         if !ept { for (op, r) in h.shadowRules { table[op] = r } }
         let enabled = features
@@ -200,36 +236,20 @@ public struct KVMBackend: RuleTableBackend, Sendable {
             transitions: transitionNames(h.rules, extra: Self.extraTransitions).map { TransitionInfo(.vmExit, $0) },
             settings: [("ept", ept ? "on" : "off"), ("apicv", apicv ? "on" : "off")] + KVMFeature.allCases.map { ($0.rawValue, enabled.contains($0) ? "on" : "off") }
                 + [("overcommit", String(options.overcommit))])
-        let native = try profile.cycles("native.exception_entry")
-        priced = try PricedRules(rules: table, profile: profile, descriptor: descriptor)
-        // Shadow #PF: the exit comes on top of the guest's own exception delivery.
-        shadowFaultNative = ept ? 0 : native
-        k = Costs(msrWrite: try profile.cycles(key("exit.MSR_WRITE")), msrWriteFast: try profile.cycles(key("exit.MSR_WRITE_fastpath")),
-                  msrRead: try profile.cycles(key("exit.MSR_READ")), io: try profile.cycles(key("exit.IO_INSTRUCTION")),
-                  hlt: try profile.cycles(key("exit.HLT")), vmcall: try profile.cycles(key("exit.VMCALL")),
-                  extInt: try profile.cycles(key("exit.EXTERNAL_INTERRUPT")), preemptTimer: try profile.cycles(key("exit.PREEMPTION_TIMER")),
-                  shared: try profile.cycles(key("pv.shared_memory")),
-                  nativeInterrupt: try profile.cycles("native.interrupt_entry"), nativeEOI: try profile.cycles("native.x2apic_eoi_write"),
-                  nativeMSR: try profile.cycles("native.wrmsr"), nativeRDMSR: try profile.cycles("native.rdmsr"),
-                  nativeTSC: try profile.cycles("native.rdtsc"),
-                  icrWait: try profile.cycles("native.tlb_shootdown_wait"), waitPreempted: try profile.cycles(key("wait_preempted_vcpu")),
-                  haltpollFraction: try profile.quantity(key("haltpoll.avoided_fraction")),
-                  haltpollPoll: try profile.cycles(key("haltpoll.poll_cycles")), spin: try profile.cycles("native.spin_slowpath"),
-                  localFlush: priced.cycles(of: .flush_tlb_user), localInvlpg: priced.cycles(of: .flush_tlb_one_user))
         let d = descriptor
-        func id(_ n: String) throws -> TransitionID { try d.requiredTransitionID(n) }
-        t = IDs(msrWrite: try id("MSR_WRITE"), msrRead: try id("MSR_READ"), io: try id("IO_INSTRUCTION"), hlt: try id("HLT"),
-                extInt: try id("EXTERNAL_INTERRUPT"), preemptTimer: try id("PREEMPTION_TIMER"), sendIPI: try id("VMCALL SEND_IPI"))
-        localFlushTransition = ept ? nil : try id("CR_ACCESS")
-        localInvlpgTransition = ept ? nil : try id("INVLPG")
+        let state = ShootdownState(
+            pvFlush: features.contains(.pv_tlb_flush) && features.contains(.steal_time), pvIPI: features.contains(.pv_ipi),
+            cpuCount: max(options.cpuCount, 1), overcommit: options.overcommit,
+            shared: try profile.cycles(key("pv.shared_memory")), icrWait: try profile.cycles("native.tlb_shootdown_wait"),
+            waitPreempted: try profile.cycles(key("wait_preempted_vcpu")), vmcall: try profile.cycles(key("exit.VMCALL")),
+            msrWriteFast: try profile.cycles(key("exit.MSR_WRITE_fastpath")),
+            sendIPI: try d.requiredTransitionID("VMCALL SEND_IPI"), msrWrite: try d.requiredTransitionID("MSR_WRITE"))
+        interpreter = try ActionInterpreter(
+            rules: table, descriptor: descriptor,
+            settings: ActionSettings(profile: profile, options: options, features: features, apicv: apicv,
+                                     keyPrefix: (from: "kvm", to: h.prefix)),
+            machine: state)
     }
-
-    private let shadowFaultNative: Double
-    private let localFlushTransition: TransitionID?
-    private let localInvlpgTransition: TransitionID?
-
-    /// The toggles, resolved once (a Set lookup per call would hash on the hot path).
-    private let kvmclock, stealTime, pvTLBFlush, pvIPI, pvEOI, pvSpinlocks, haltpoll: Bool
 
     /// The pv features a guest of the profile's era would enable (use for `BackendOptions.kvmFeatures`
     /// when the user chose none): all of them on a modern profile, none on `vtx-2006`.
@@ -238,151 +258,68 @@ public struct KVMBackend: RuleTableBackend, Sendable {
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
-        for _ in 0..<call.count { performOne(call, context, &ledger) }
-    }
-
-    /// Shootdown IPIs pv TLB flush did not send (preempted targets): that many receiving
-    /// handlers never run; the host flushes those vCPUs' TLBs on their next entry instead.
-    private var skippedShootdowns = 0
-    /// Per CPU: inside a receiving handler whose IPI was never sent (until its iret).
-    private var suppressing: [Bool] = []
-
-    private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
-        if ctx.ipiCause == .tlbShootdown {
-            if ctx.cpu >= suppressing.count { suppressing += Array(repeating: false, count: ctx.cpu + 1 - suppressing.count) }
-            if call.op == .interrupt_entry && skippedShootdowns > 0 {
-                skippedShootdowns -= 1
-                suppressing[ctx.cpu] = true
-                return
-            }
-            if suppressing[ctx.cpu] {
-                if call.op == .iret { suppressing[ctx.cpu] = false }
-                return
-            }
-        }
-        switch call.op {
-        case .io_delay:
-            if nopIODelay { return }
-            ledger.transition(t.io, cycles: k.io)
-        case .exception_entry where !ept:
-            ledger.charge(shadowFaultNative)
-            priced.price(call.op, count: 1, &ledger)
-        case .safe_halt, .halt:
-            // cpuidle-haltpoll: the guest polls before HLT; a wake-up within the poll window
-            // avoids the exit (the fraction is an assumption in the profile).
-            if haltpoll && ledger.chance(k.haltpollFraction) {
-                ledger.charge(k.haltpollPoll)
-            } else {
-                ledger.transition(t.hlt, cycles: k.hlt)
-            }
-        case .write_msr:
-            switch call.arg {
-            case MSR.fsBase, MSR.gsBase, MSR.kernelGSBase, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP:
-                ledger.charge(k.nativeMSR)
-            case MSR.tscDeadline, MSR.x2apicICR:
-                ledger.transition(t.msrWrite, cycles: k.msrWriteFast)
-            default:
-                ledger.transition(t.msrWrite, cycles: k.msrWrite)
-            }
-        case .read_msr:
-            switch call.arg {
-            case MSR.fsBase, MSR.gsBase, MSR.kernelGSBase, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP, MSR.tsc:
-                ledger.charge(k.nativeRDMSR)
-            default:
-                ledger.transition(t.msrRead, cycles: k.msrRead)
-            }
-        case .sched_clock:
-            if kvmclock { ledger.charge(k.shared + k.nativeTSC) }
-            // Without kvmclock the clocksource falls back to acpi_pm: an I/O port read (assumption).
-            else { ledger.transition(t.io, cycles: k.io) }
-        case .steal_clock:
-            if stealTime { ledger.charge(k.shared) }
-        case .vcpu_is_preempted:
-            if stealTime { ledger.charge(k.shared) }
-        case .apic_eoi:
-            if apicv {
-                // EOI virtualization: the x2APIC EOI write completes in the virtual-APIC page
-                // without an exit. PV EOI is inert: with APICv the host keeps
-                // highest_isr_cache at -1 (lapic.c apic_set_isr), so apic_sync_pv_eoi_to_guest
-                // returns early and never sets KVM_PV_EOI_BIT; the guest's
-                // kvm_guest_apic_eoi_write finds it clear and writes the EOI natively.
-                ledger.charge((pvEOI ? k.shared : 0) + k.nativeEOI)
-            } else if pvEOI {
-                ledger.charge(k.shared)
-            } else {
-                ledger.transition(t.msrWrite, cycles: k.msrWrite)
-            }
-        case .send_ipi:
-            sendIPIs(targets: Int(max(call.arg, 1)), &ledger)
-        case .flush_tlb_multi:
-            flushTLBMulti(call, &ledger)
-        case .interrupt_entry:
-            ledger.charge(k.nativeInterrupt)
-            switch call.arg {
-            case 0: // timer: the host's hrtimer / VMX preemption timer fires for the guest's deadline
-                if preemptionTimer { ledger.transition(t.preemptTimer, cycles: k.preemptTimer) }
-                else { ledger.transition(t.extInt, cycles: k.extInt) }
-            case 1: // IPI: posted interrupts deliver it without an exit on a running vCPU
-                if !apicv { ledger.transition(t.extInt, cycles: k.extInt) }
-            default:
-                ledger.transition(t.extInt, cycles: k.extInt)
-            }
-        case .queued_spin_lock_slowpath:
-            ledger.charge(k.spin)
-            // Without pv spinlocks a waiter spins on a preempted lock holder (assumption).
-            if !pvSpinlocks && ledger.chance(overcommit) { ledger.charge(k.waitPreempted) }
-        case .wait:
-            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) } else { ledger.charge(k.spin) }
-        case .kick:
-            if pvSpinlocks { priced.price(call.op, count: 1, &ledger) }
-        default:
-            priced.price(call.op, count: 1, &ledger)
-        }
-    }
-
-    /// kvm_send_ipi_mask (pv_ipi): a bitmap of APIC IDs per 128-ID window, one hypercall each;
-    /// otherwise one x2APIC ICR write (MSR_WRITE exit) per target. kvm_setup_pv_ipi replaces
-    /// only apic->send_IPI_mask(_allbutself) (arch/x86/kernel/kvm.c), so a single-target IPI
-    /// (apic->send_IPI, e.g. smp_call_function_single, reschedule) stays an ICR write even with
-    /// pv_ipi: the recorded guest shows `write_msr: 830` after every `ipi_send_cpu`.
-    private mutating func sendIPIs(targets: Int, _ ledger: inout Ledger) {
-        guard targets > 0 else { return }
-        if pvIPI && targets > 1 {
-            let windows = min(targets, (cpuCount + 127) / 128)
-            ledger.transition(t.sendIPI, cycles: Double(windows) * k.vmcall, count: UInt64(windows))
-        } else {
-            ledger.transition(t.msrWrite, cycles: Double(targets) * k.msrWriteFast, count: UInt64(targets))
-        }
-    }
-
-    /// kvm_flush_tlb_multi: with pv TLB flush (needs steal time) preempted targets are marked
-    /// KVM_VCPU_FLUSH_TLB in shared memory and dropped; the rest get the native IPI flush.
-    private mutating func flushTLBMulti(_ call: PVCall, _ ledger: inout Ledger) {
-        let pages = call.flushPages
-        if !call.flushIncludesLocal {
-            // the calling CPU was not in the mask
-        } else if pages > 0 {
-            if let tr = localInvlpgTransition { ledger.transition(tr, cycles: Double(pages) * k.localInvlpg, count: UInt64(pages)) }
-            else { ledger.charge(Double(pages) * k.localInvlpg) }
-        } else if let tr = localFlushTransition {
-            ledger.transition(tr, cycles: k.localFlush)
-        } else {
-            ledger.charge(k.localFlush)
-        }
-        let pv = pvTLBFlush && stealTime
-        var ipis = 0
-        var preemptedWaits = 0
-        for _ in 0..<call.flushTargets {
-            let preempted = ledger.chance(overcommit)
-            if preempted && pv { ledger.charge(k.shared); skippedShootdowns += 1; continue }
-            ipis += 1
-            if preempted { preemptedWaits += 1 }
-        }
-        if ipis > 0 {
-            sendIPIs(targets: ipis, &ledger)
-            ledger.charge(k.icrWait + Double(preemptedWaits) * k.waitPreempted)
+        guard context.ipiCause == .tlbShootdown else { return interpreter.perform(call, context, &ledger) }
+        var one = call
+        one.count = 1
+        for _ in 0..<call.count where !interpreter.machine.suppresses(call.op, cpu: context.cpu) {
+            interpreter.perform(one, context, &ledger)
         }
     }
 
     public mutating func finish(_ ledger: inout Ledger) {}
+
+    /// What KVM's exit machinery keeps across calls: the shootdowns pv TLB flush did not send.
+    struct ShootdownState: BackendStateMachine {
+        enum Exception: String, Sendable { case kvmFlushTLBOthers = "kvm_flush_tlb_multi (remote targets)" }
+
+        let pvFlush, pvIPI: Bool
+        let cpuCount: Int
+        let overcommit: Double
+        let shared, icrWait, waitPreempted, vmcall, msrWriteFast: Double
+        let sendIPI, msrWrite: TransitionID
+        /// Shootdown IPIs pv TLB flush did not send (preempted targets): that many receiving
+        /// handlers never run; the host flushes those vCPUs' TLBs on their next entry instead.
+        var skippedShootdowns = 0
+        /// Per CPU: inside a receiving handler whose IPI was never sent (until its iret).
+        var suppressing: [Bool] = []
+
+
+        /// In a TLB-shootdown handler: whether this call belongs to a handler whose IPI pv TLB
+        /// flush never sent.
+        mutating func suppresses(_ op: PVOp, cpu: Int) -> Bool {
+            if cpu >= suppressing.count { suppressing += Array(repeating: false, count: cpu + 1 - suppressing.count) }
+            if op == .interrupt_entry && skippedShootdowns > 0 {
+                skippedShootdowns -= 1
+                suppressing[cpu] = true
+                return true
+            }
+            if suppressing[cpu] {
+                if op == .iret { suppressing[cpu] = false }
+                return true
+            }
+            return false
+        }
+
+        /// kvm_flush_tlb_multi's remote half: with pv TLB flush (needs steal time) preempted
+        /// targets are marked KVM_VCPU_FLUSH_TLB in shared memory and dropped; the rest get the
+        /// native IPI flush (kvm_send_ipi_mask with pv_ipi), and the sender waits for every ack.
+        mutating func run(_ exception: Exception, _ call: PVCall, lazy: LazyMode, _ cpu: inout LazyCPU<QueuedCalls>, _ ledger: inout Ledger) {
+            var ipis = 0
+            var preemptedWaits = 0
+            for _ in 0..<call.flushTargets {
+                let preempted = ledger.chance(overcommit)
+                if preempted && pvFlush { ledger.charge(shared); skippedShootdowns += 1; continue }
+                ipis += 1
+                if preempted { preemptedWaits += 1 }
+            }
+            guard ipis > 0 else { return }
+            if pvIPI && ipis > 1 {
+                let windows = min(ipis, (cpuCount + 127) / 128)
+                ledger.transition(sendIPI, cycles: Double(windows) * vmcall, count: UInt64(windows))
+            } else {
+                ledger.transition(msrWrite, cycles: Double(ipis) * msrWriteFast, count: UInt64(ipis))
+            }
+            ledger.charge(icrWait + Double(preemptedWaits) * waitPreempted)
+        }
+    }
 }

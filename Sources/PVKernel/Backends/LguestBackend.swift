@@ -12,9 +12,11 @@ public struct LguestBackend: RuleTableBackend, Sendable {
     public static let batchTransition: String? = "LHCALL_FLUSH_ASYNC"
     private static let b = "lguest/boot.c"
 
+    /// A hypercall; `lazy`: made through lazy_hcall, so queued in the async ring in lazy mode.
     private static func hcall(_ name: String, _ action: String, lazy: Bool, _ source: String) -> OpRule {
-        OpRule(lazy ? .batched : .hypercall, "\(lazy ? "lazy " : "")LHCALL_\(name)\(action.isEmpty ? "" : ": \(action)")",
-               cost: "lguest.hcall_work", transition: "LHCALL_\(name)", batched: lazy, source: source)
+        let row = OpRule(lazy ? .batched : .hypercall, "\(lazy ? "lazy " : "")LHCALL_\(name)\(action.isEmpty ? "" : ": \(action)")",
+                         cost: "lguest.hcall_work", transition: "LHCALL_\(name)", batched: lazy, source: source)
+        return lazy ? row.does(.deferred(in: nil)) : row
     }
 
     public static let rules: [PVOp: OpRule] = [
@@ -33,8 +35,8 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .read_cr4: OpRule(.nop, "returns 0", source: "\(b) lguest_read_cr4"),
         .write_cr4: OpRule(.nop, "ignored", source: "\(b) lguest_write_cr4"),
         .load_tr_desc: OpRule(.nop, "ignored (Switcher owns the TSS)", source: "\(b) lguest_load_tr_desc"),
-        .load_gdt: hcall("LOAD_GDT_ENTRY", "one per GDT entry (32)", lazy: false, "\(b) lguest_load_gdt").custom("one LHCALL_LOAD_GDT_ENTRY per GDT entry (32)"),
-        .load_idt: hcall("LOAD_IDT_ENTRY", "one per IDT entry", lazy: false, "\(b) lguest_load_idt").custom("one LHCALL_LOAD_IDT_ENTRY per IDT entry (256)"),
+        .load_gdt: hcall("LOAD_GDT_ENTRY", "one per GDT entry (32)", lazy: false, "\(b) lguest_load_gdt").does(.repeated(.times(32), .asWritten)),
+        .load_idt: hcall("LOAD_IDT_ENTRY", "one per IDT entry", lazy: false, "\(b) lguest_load_idt").does(.repeated(.times(256), .asWritten)),
         .set_ldt: OpRule(.nop, "ignored (no LDT support)", source: "\(b) lguest_set_ldt"),
         .store_tr: OpRule(.instruction, "str", cost: "native.memory_op", source: "native"),
         .load_tls: hcall("LOAD_TLS", "after clearing %gs", lazy: true, "\(b) lguest_load_tls"),
@@ -48,8 +50,10 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .invalidate_io_bitmap: OpRule(.nop, "no I/O ports", source: "\(b)"),
         .update_io_bitmap: OpRule(.nop, "no I/O ports", source: "\(b)"),
         .set_iopl_mask: OpRule(.nop, "ignored", source: "\(b)"),
-        .start_context_switch: OpRule(.memory, "enter lazy CPU mode", source: "\(b) paravirt_start_context_switch"),
-        .end_context_switch: hcall("FLUSH_ASYNC", "Host drains the ring; leave lazy CPU", lazy: false, "\(b) lguest_end_context_switch"),
+        .start_context_switch: OpRule(.memory, "enter lazy CPU mode", source: "\(b) paravirt_start_context_switch")
+            .does(.sequence([.fullMMTeardown(begins: false), .enterLazy(.cpu)])),
+        .end_context_switch: hcall("FLUSH_ASYNC", "Host drains the ring; leave lazy CPU", lazy: false, "\(b) lguest_end_context_switch")
+            .does(.leaveLazy(reason: "context-switch")),
         .iret: OpRule(.instruction, "lguest_iret: restore irq_enabled from the frame, iret (patched template)", cost: "native.iret", source: "lguest/i386_head.S lguest_iret (cost unverified)"),
         .irq_enable_sysexit: .never("lguest disables sysenter: syscalls use int $0x80"),
         .usergs_sysret64: OpRule(.instruction, "i386 has no sysretq: int $0x80 syscalls return with lguest_iret", cost: "native.iret", source: "lguest/i386_head.S lguest_iret"),
@@ -68,9 +72,9 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .read_cr3: OpRule(.memory, "cached current_cr3", cost: "lguest.shared_memory", source: "\(b) lguest_read_cr3"),
         .write_cr3: hcall("NEW_PGTABLE", "", lazy: true, "\(b) lguest_write_cr3"),
         .enter_mmap: OpRule(.nop, "nothing (Host builds shadows on demand)", source: "paravirt.c defaults"),
-        .exit_mmap: OpRule(.nop, "nothing", source: "paravirt.c defaults"),
+        .exit_mmap: OpRule(.nop, "nothing", source: "paravirt.c defaults").does(.fullMMTeardown(begins: true)),
         .pgd_alloc: OpRule(.nop, "native", source: "paravirt.c defaults"),
-        .pgd_free: OpRule(.nop, "native", source: "paravirt.c defaults"),
+        .pgd_free: OpRule(.nop, "native", source: "paravirt.c defaults").does(.fullMMTeardown(begins: false)),
         .flush_tlb_user: hcall("FLUSH_TLB", "(0): user mappings", lazy: true, "\(b) lguest_flush_tlb_user"),
         .flush_tlb_kernel: hcall("FLUSH_TLB", "(1): all", lazy: true, "\(b) lguest_flush_tlb_kernel"),
         .flush_tlb_one_user: hcall("SET_PTE", "(cr3, addr, 0)", lazy: true, "\(b) lguest_flush_tlb_single"),
@@ -93,9 +97,11 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .ptep_modify_prot_commit: hcall("SET_PTE", "set_pte_at", lazy: true, "\(b) lguest_set_pte_at"),
         .pte_val: OpRule(.instruction, "mov", source: "native"),
         .make_pte: OpRule(.instruction, "mov", source: "native"),
-        .lazy_mmu_enter: OpRule(.memory, "paravirt_enter_lazy_mmu", source: "\(b) .lazy_mode.enter = paravirt_enter_lazy_mmu"),
-        .lazy_mmu_leave: hcall("FLUSH_ASYNC", "Host drains the ring", lazy: false, "\(b) lguest_leave_lazy_mmu_mode"),
-        .lazy_mmu_flush: hcall("FLUSH_ASYNC", "", lazy: false, "leave + enter").custom("only in lazy MMU mode"),
+        .lazy_mmu_enter: OpRule(.memory, "paravirt_enter_lazy_mmu", source: "\(b) .lazy_mode.enter = paravirt_enter_lazy_mmu").does(.enterLazy(.mmu)),
+        .lazy_mmu_leave: hcall("FLUSH_ASYNC", "Host drains the ring", lazy: false, "\(b) lguest_leave_lazy_mmu_mode")
+            .does(.leaveLazy(reason: "lazy-leave")),
+        .lazy_mmu_flush: hcall("FLUSH_ASYNC", "", lazy: false, "leave + enter")
+            .does(.when(.inLazy(.mmu), .flushBatch(reason: "lazy-leave"), otherwise: .nothing)),
         .set_fixmap: hcall("SET_PTE", "", lazy: true, "\(b) lguest_set_pte"),
         // MARK: lock
         .queued_spin_lock_slowpath: OpRule(.instruction, "native spin (UP guest: never contended)", cost: "native.spin_slowpath", source: "UP"),
@@ -108,13 +114,16 @@ public struct LguestBackend: RuleTableBackend, Sendable {
         .steal_clock: .never("no steal clock in lguest"),
         // MARK: arch
         .syscall_entry: OpRule(.instruction, "int $0x80 direct trap to the guest (no Host)", cost: "native.syscall_entry", source: "drivers/lguest/interrupts_and_traps.c direct_trap (SYSCALL_VECTOR)"),
-        .exception_entry: OpRule(.trap, "#PF goes to the Host (shadow demand_page), reflected if a true fault", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/x86/core.c lguest_arch_handle_trap; page_tables.c demand_page").custom("the guest's own exception delivery is added to the trap"),
-        .interrupt_entry: OpRule(.trap, "interrupts hit the Host; the Switcher delivers a virtual IRQ", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/interrupts_and_traps.c try_deliver_interrupt").custom("the guest's own interrupt delivery is added to the trap"),
+        .exception_entry: OpRule(.trap, "#PF goes to the Host (shadow demand_page), reflected if a true fault", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/x86/core.c lguest_arch_handle_trap; page_tables.c demand_page")
+            .does(.sequence([.charge("native.exception_entry"), .asWritten])),
+        .interrupt_entry: OpRule(.trap, "interrupts hit the Host; the Switcher delivers a virtual IRQ", cost: "lguest.trap", transition: "trap", source: "drivers/lguest/interrupts_and_traps.c try_deliver_interrupt")
+            .does(.sequence([.charge("native.interrupt_entry"), .asWritten])),
         .apic_eoi: OpRule(.nop, "no local APIC (lguest_apic ops ignore writes)", source: "\(b) lguest_apic_write"),
         .send_ipi: .never("lguest guests are uniprocessor"),
         .set_next_event: hcall("SET_CLOCKEVENT", "delta", lazy: false, "\(b) lguest_clockevent_set_next_event"),
         .x86_fsgsbase_load: .never("i386 has no FS/GS base registers to load: %gs is a TLS descriptor (load_tls)"),
-        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook; after exit_mmap (fullmm teardown) a plain store", lazy: true, "\(b) lguest_pte_update; asm/pgtable.h ptep_get_and_clear → pte_update, ptep_get_and_clear_full skips it when full").custom("a plain store after exit_mmap (fullmm teardown)"),
+        .pte_direct_write: hcall("SET_PTE", "native xchg + pte_update hook; after exit_mmap (fullmm teardown) a plain store", lazy: true, "\(b) lguest_pte_update; asm/pgtable.h ptep_get_and_clear → pte_update, ptep_get_and_clear_full skips it when full")
+            .does(.when(.fullMMTeardown, .charge("native.memory_op"), otherwise: .deferred(in: nil))),
     ]
 
     /// LHCALL_RING_SIZE (lguest_hcall.h).
@@ -124,106 +133,60 @@ public struct LguestBackend: RuleTableBackend, Sendable {
 
 
     public let descriptor: BackendDescriptor
-    private let priced: PricedRules
-    private var cpus: [LazyQueueCPU]
-    private let batching: Bool
-    private let hypercall, work, slotWrite, exceptionNative, interruptNative, storeCycles: Double
-    private let flushAsync, loadGDTEntry, loadIDTEntry: TransitionID
-    /// By `PVOp.rawValue`: made through lazy_hcall (queued in lazy mode).
-    private let lazyOp: [Bool]
+    private var interpreter: ActionInterpreter<AsyncRing>
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         descriptor = BackendDescriptor(
             id: .lguest, displayName: "lguest (\(profile.name))",
             transitions: transitionNames(Self.rules).map { TransitionInfo($0 == "trap" ? .trap : .hypercall, $0) },
             flushReasons: Self.flushReasons, settings: [("async ring", options.batching ? "on" : "off")])
-        hypercall = try profile.cycles("lguest.hypercall")
-        priced = try PricedRules(rules: Self.rules, profile: profile, descriptor: descriptor,
-                                 overhead: [.hypercall: hypercall, .batched: hypercall])
-        cpus = Array(repeating: LazyQueueCPU(), count: max(options.cpuCount, 1))
-        batching = options.batching
-        work = try profile.cycles("lguest.hcall_work")
-        slotWrite = try profile.cycles("lguest.ring_slot_write")
-        exceptionNative = try profile.cycles("native.exception_entry")
-        interruptNative = try profile.cycles("native.interrupt_entry")
-        storeCycles = try profile.cycles("native.memory_op")
-        flushAsync = try descriptor.requiredTransitionID("LHCALL_FLUSH_ASYNC")
-        loadGDTEntry = try descriptor.requiredTransitionID("LHCALL_LOAD_GDT_ENTRY")
-        loadIDTEntry = try descriptor.requiredTransitionID("LHCALL_LOAD_IDT_ENTRY")
-        var lazyOp = Array(repeating: false, count: Int(PVOp.allCases.map(\.rawValue).max()!) + 1)
-        for (op, rule) in Self.rules where rule.batched { lazyOp[Int(op.rawValue)] = true }
-        self.lazyOp = lazyOp
+        let hypercall = try profile.cycles("lguest.hypercall")
+        let ring = AsyncRing(hypercall: hypercall, work: try profile.cycles("lguest.hcall_work"),
+                             slotWrite: try profile.cycles("lguest.ring_slot_write"),
+                             flushAsync: try descriptor.requiredTransitionID("LHCALL_FLUSH_ASYNC"))
+        var settings = ActionSettings(profile: profile, options: options)
+        settings.batching = options.batching
+        interpreter = try ActionInterpreter(rules: Self.rules, descriptor: descriptor, settings: settings,
+                                            overhead: [.hypercall: hypercall, .batched: hypercall], machine: ring)
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
-        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(LazyQueueCPU(), count: context.cpu + 1 - cpus.count)) }
-        for _ in 0..<call.count { performOne(call, context, &ledger) }
-    }
-
-    private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
-        let cpu = ctx.cpu
-        let op = call.op
-        switch op {
-        case .exit_mmap:
-            cpus[cpu].tearingDown = true
-        case .pgd_free:
-            cpus[cpu].tearingDown = false
-        case .pte_direct_write where cpus[cpu].tearingDown:
-            ledger.charge(storeCycles)
-        case .lazy_mmu_enter:
-            cpus[cpu].lazy = .mmu
-        case .start_context_switch:
-            cpus[cpu].lazy = .cpu
-            cpus[cpu].tearingDown = false
-        case .lazy_mmu_leave, .end_context_switch:
-            // LHCALL_FLUSH_ASYNC is made unconditionally: its only effect is the ring drain.
-            drain(cpu, op == .lazy_mmu_leave ? .lazyLeave : .contextSwitch, &ledger)
-            cpus[cpu].lazy = .none
-        case .lazy_mmu_flush:
-            if cpus[cpu].lazy == .mmu { drain(cpu, .lazyLeave, &ledger) }
-        case .load_gdt:
-            // lguest_load_gdt: one LHCALL_LOAD_GDT_ENTRY per entry (GDT_ENTRIES = 32).
-            ledger.transition(loadGDTEntry, cycles: 32 * (hypercall + work), count: 32)
-        case .load_idt:
-            // lguest_load_idt: one LHCALL_LOAD_IDT_ENTRY per IDT entry (256 on i386).
-            ledger.transition(loadIDTEntry, cycles: 256 * (hypercall + work), count: 256)
-        case .exception_entry:
-            ledger.charge(exceptionNative)
-            priced.price(op, count: 1, &ledger)
-        case .interrupt_entry:
-            ledger.charge(interruptNative)
-            priced.price(op, count: 1, &ledger)
-        default:
-            let lazy = !ctx.inInterrupt && batching && cpus[cpu].lazy != .none
-            if lazy && lazyOp[Int(op.rawValue)] {
-                // lazy_hcall → async_hcall: a free slot (hcall_status 0xFF) takes the call; if the
-                // next slot is still pending, "Table full, so do normal hcall which will flush
-                // table" (lguest/boot.c async_hcall, read in several 2.6.2x-4.x copies).
-                if cpus[cpu].queued < Self.ringSize {
-                    cpus[cpu].queued += 1
-                    ledger.charge(slotWrite)
-                } else {
-                    ledger.transition(priced.transition[Int(op.rawValue)],
-                                      cycles: hypercall + work + Double(cpus[cpu].queued) * work)
-                    ledger.batchFlushed(entries: cpus[cpu].queued, reason: Reason.ringFull.rawValue)
-                    cpus[cpu].queued = 0
-                }
-            } else {
-                priced.price(op, count: 1, &ledger)
-            }
-        }
-    }
-
-    private mutating func drain(_ cpu: Int, _ reason: Reason, _ ledger: inout Ledger) {
-        let n = cpus[cpu].queued
-        ledger.transition(flushAsync, cycles: hypercall + Double(n) * work)
-        if n > 0 { ledger.batchFlushed(entries: n, reason: reason.rawValue) }
-        cpus[cpu].queued = 0
+        interpreter.perform(call, context, &ledger)
     }
 
     public mutating func finish(_ ledger: inout Ledger) {
-        for cpu in cpus.indices where cpus[cpu].queued > 0 { drain(cpu, .end, &ledger) }
+        interpreter.finish(reason: Reason.end.rawValue, &ledger)
     }
 
-    public func ringEntries(cpu: Int) -> Int { cpus[cpu].queued }
+    public func ringEntries(cpu: Int) -> Int { interpreter.cpus[cpu].queue.count }
+
+    /// The async hypercall ring (lguest/boot.c async_hcall, lguest_hcall.h LHCALL_RING_SIZE):
+    /// lazy hypercalls take a free slot; LHCALL_FLUSH_ASYNC makes the Host drain the ring.
+    struct AsyncRing: BackendStateMachine {
+        let hypercall, work, slotWrite: Double
+        let flushAsync: TransitionID
+
+        func queue(_ op: PVOp, alone: (cycles: Double, transition: TransitionID),
+                   _ cpu: inout LazyCPU<QueuedCalls>, _ ledger: inout Ledger) {
+            // A free slot (hcall_status 0xFF) takes the call; if the next slot is still pending,
+            // "Table full, so do normal hcall which will flush table" (async_hcall, read in
+            // several 2.6.2x-4.x copies).
+            if cpu.queue.count < LguestBackend.ringSize {
+                cpu.queue.count += 1
+                ledger.charge(slotWrite)
+            } else {
+                ledger.transition(alone.transition, cycles: alone.cycles + Double(cpu.queue.count) * work)
+                ledger.batchFlushed(entries: cpu.queue.count, reason: Reason.ringFull.rawValue)
+                cpu.queue.count = 0
+            }
+        }
+
+        /// LHCALL_FLUSH_ASYNC is made unconditionally: its only effect is the ring drain.
+        func flush(_ cpu: inout LazyCPU<QueuedCalls>, reason: Int, _ ledger: inout Ledger) {
+            let n = cpu.queue.count
+            ledger.transition(flushAsync, cycles: hypercall + Double(n) * work)
+            if n > 0 { ledger.batchFlushed(entries: n, reason: reason) }
+            cpu.queue.count = 0
+        }
+    }
 }

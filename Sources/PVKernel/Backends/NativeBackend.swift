@@ -7,12 +7,7 @@
 public struct NativeBackend: RuleTableBackend, Sendable {
     public static let id = BackendID.native
     public let descriptor: BackendDescriptor
-    private let priced: PricedRules
-    private let icrWrite: Double
-    private let shootdownWait: Double
-    private let invlpg: Double
-    private let tlbFlush: Double
-    private let tscDeadline: Double
+    private var interpreter: ActionInterpreter<NoStateMachine>
 
     private static let pp64 = "paravirt_patch_64.c native_patch"
     private static let pmod = "asm/paravirt.h ALTERNATIVE_2 ALT_NOT_XEN"
@@ -23,7 +18,8 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .io_delay: OpRule(.instruction, "out %al,$0x80", cost: "native.in_port80", source: "asm/io.h native_io_delay (port 0x80)"),
         .cpuid: OpRule(.instruction, "cpuid", cost: "native.cpuid", source: "asm/processor.h native_cpuid"),
         .read_msr: OpRule(.instruction, "rdmsr", cost: "native.rdmsr", source: "asm/msr.h native_read_msr"),
-        .write_msr: OpRule(.instruction, "wrmsr (TSC_DEADLINE: non-serializing)", cost: "native.wrmsr", source: "asm/msr.h native_write_msr").custom("by MSR number: TSC_DEADLINE is a non-serializing write (native.wrmsr_tsc_deadline)"),
+        .write_msr: OpRule(.instruction, "wrmsr (TSC_DEADLINE: non-serializing)", cost: "native.wrmsr", source: "asm/msr.h native_write_msr")
+            .does(.byMSR([.init([MSR.tscDeadline], .charge("native.wrmsr_tsc_deadline"))], otherwise: .asWritten)),
         .read_pmc: OpRule(.instruction, "rdpmc", cost: "native.rdpmc", source: "asm/msr.h native_read_pmc"),
         .wbinvd: OpRule(.instruction, "wbinvd", cost: "native.wbinvd", source: pp64),
         .get_debugreg: OpRule(.instruction, "mov %dbN,%rax", cost: "native.dr_access", source: "asm/debugreg.h native_get_debugreg"),
@@ -75,7 +71,9 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .flush_tlb_user: OpRule(.instruction, "CR3 reload (native_flush_tlb_local)", cost: "native.tlb_flush_cr3", source: "mm/tlb.c native_flush_tlb_local"),
         .flush_tlb_kernel: OpRule(.instruction, "CR4.PGE toggle (native_flush_tlb_global)", cost: "native.tlb_flush_global", source: "mm/tlb.c native_flush_tlb_global"),
         .flush_tlb_one_user: OpRule(.instruction, "invlpg", cost: "native.invlpg", source: "mm/tlb.c native_flush_tlb_one_user"),
-        .flush_tlb_multi: OpRule(.instruction, "local flush + x2APIC ICR write per target + wait for acks", cost: "native.tlb_shootdown_wait", source: "mm/tlb.c native_flush_tlb_multi → on_each_cpu_cond_mask").custom("the local flush when this CPU is in the mask (INVLPG per page or a CR3 reload), one ICR write per target, then the wait for acks"),
+        .flush_tlb_multi: OpRule(.instruction, "local flush + x2APIC ICR write per target + wait for acks", cost: "native.tlb_shootdown_wait", source: "mm/tlb.c native_flush_tlb_multi → on_each_cpu_cond_mask")
+            .does(shootdown(local: .when(.flushHasPages, .repeated(.flushPages, .row(.flush_tlb_one_user)), otherwise: .row(.flush_tlb_user)),
+                            ipi: .row(.send_ipi), wait: .asWritten)),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_page (free after flush)", cost: "native.memory_op", source: "mm/pgtable.c tlb_remove_table"),
         .alloc_pte: OpRule(.nop, "paravirt_nop", source: pv),
         .alloc_pmd: OpRule(.nop, "paravirt_nop", source: pv),
@@ -112,7 +110,7 @@ public struct NativeBackend: RuleTableBackend, Sendable {
         .exception_entry: OpRule(.instruction, "exception through the IDT", cost: "native.exception_entry", source: "Adams & Agesen ASPLOS'06 §6: pgfault / divzero nanobenchmarks"),
         .interrupt_entry: OpRule(.instruction, "interrupt through the IDT", cost: "native.interrupt_entry", source: "entry_64.S common_interrupt"),
         .apic_eoi: OpRule(.instruction, "x2APIC EOI wrmsr 0x80b", cost: "native.x2apic_eoi_write", source: "apic/x2apic_*.c native_apic_msr_eoi"),
-        .send_ipi: OpRule(.instruction, "x2APIC ICR wrmsr 0x830 per target", cost: "native.x2apic_icr_write", source: "apic/x2apic_phys.c __x2apic_send_IPI_mask").custom("one ICR write per target (arg)"),
+        .send_ipi: OpRule(.instruction, "x2APIC ICR wrmsr 0x830 per target", cost: "native.x2apic_icr_write", source: "apic/x2apic_phys.c __x2apic_send_IPI_mask").does(.repeated(.ipiTargets, .asWritten)),
         .set_next_event: OpRule(.instruction, "wrmsr TSC_DEADLINE", cost: "native.wrmsr_tsc_deadline", source: "apic/apic.c lapic_next_deadline"),
         .pte_direct_write: OpRule(.instruction, "store / xchg", cost: "native.memory_op", source: "asm/pgtable.h ptep_get_and_clear"),
         .x86_fsgsbase_load: OpRule(.instruction, "wrfsbase; swapgs; wrgsbase; swapgs", cost: "native.wrfsgsbase", source: "kernel/process_64.c x86_fsgsbase_load, __wrgsbase_inactive (X86_FEATURE_FSGSBASE)"),
@@ -120,33 +118,23 @@ public struct NativeBackend: RuleTableBackend, Sendable {
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         descriptor = BackendDescriptor(id: .native, displayName: "native (\(profile.name))", transitions: [])
-        priced = try PricedRules(rules: Self.rules, profile: profile, descriptor: descriptor)
-        icrWrite = try profile.cycles("native.x2apic_icr_write")
-        shootdownWait = try profile.cycles("native.tlb_shootdown_wait")
-        invlpg = try profile.cycles("native.invlpg")
-        tlbFlush = try profile.cycles("native.tlb_flush_cr3")
-        tscDeadline = try profile.cycles("native.wrmsr_tsc_deadline")
+        interpreter = try ActionInterpreter(rules: Self.rules, descriptor: descriptor,
+                                            settings: ActionSettings(profile: profile, options: options),
+                                            machine: NoStateMachine())
     }
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
-        let n = Double(call.count)
-        switch call.op {
-        case .send_ipi:
-            ledger.charge(n * Double(max(call.arg, 1)) * icrWrite)
-        case .flush_tlb_multi:
-            // native_flush_tlb_multi: the local flush when this CPU is in the mask (invlpg per
-            // page; the kernel turned a range above the ceiling into a full flush, pages 0), one
-            // ICR write per remote target, then wait for every ack.
-            let pages = call.flushPages
-            let local = !call.flushIncludesLocal ? 0 : pages > 0 ? Double(pages) * invlpg : tlbFlush
-            let remote = Double(call.flushTargets) * icrWrite + (call.flushTargets > 0 ? shootdownWait : 0)
-            ledger.charge(n * (local + remote))
-        case .write_msr where call.arg == MSR.tscDeadline:
-            ledger.charge(n * tscDeadline)
-        default:
-            priced.price(call, &ledger)
-        }
+        interpreter.perform(call, context, &ledger)
     }
 
     public mutating func finish(_ ledger: inout Ledger) {}
+}
+
+/// native_flush_tlb_multi and the IPI-based shootdowns of the i386-era backends
+/// (on_each_cpu_cond_mask): the local flush when this CPU is in the mask, one IPI per remote
+/// target, then the wait for every ack (the kernel already turned a range above the ceiling
+/// into a full flush: pages 0).
+func shootdown(local: Action, ipi: Action, wait: Action) -> Action {
+    .sequence([.when(.flushIncludesLocal, local, otherwise: .nothing),
+               .when(.hasShootdownTargets, .sequence([.repeated(.shootdownTargets, ipi), wait]), otherwise: .nothing)])
 }

@@ -37,12 +37,11 @@ public struct OpRule: Sendable {
     public var batched: Bool
     /// Where the fact comes from: file + function in Linux or the hypervisor, or the paper.
     public var source: String
-    /// The named exception: when the backend's state machine (lazy mode, batch queue, pv
-    /// feature, MSR number, …) decides instead of the plain row, what decides it. nil = the
-    /// row is priced exactly as written (cost + its one transition), by the shared interpreter.
-    public var custom: String?
-    /// Other transitions the custom handler may emit (the flush of a batch, a per-MSR exit).
-    public var alsoEmits: [String] = []
+    /// What happens when the call is made, run by the shared `ActionInterpreter` for every
+    /// backend: `.asWritten` (cost + its one transition) unless the row says more (by MSR
+    /// number, per target, depending on a pv feature or the lazy mode, queued into the batch);
+    /// custom code only as an `Action.exception` that names its function.
+    public var does: Action = .asWritten
 
     public init(_ kind: Kind, _ action: String, cost costKey: String? = nil, transition: String? = nil,
                 batched: Bool = false, source: String) {
@@ -50,12 +49,16 @@ public struct OpRule: Sendable {
         self.batched = batched; self.source = source
     }
 
-    /// This row is run by custom code: `why` names what decides, `emits` what else it may count.
-    public func custom(_ why: String, emits: [String] = []) -> OpRule {
+    /// What this row does when made, when it is more than its cost and one transition.
+    public func does(_ action: Action) -> OpRule {
         var r = self
-        r.custom = why
-        r.alsoEmits = emits
+        r.does = action
         return r
+    }
+
+    /// The transitions this row can emit, derived from its action (custom code declares its own).
+    public func emittable(in table: [PVOp: OpRule]) -> Set<String> {
+        does.transitions(own: transition, table: table)
     }
 
     public static func never(_ why: String) -> OpRule {
@@ -151,16 +154,29 @@ public enum MSR {
     public static let x2apicICR: UInt64 = 0x830
     public static let x2apicEOI: UInt64 = 0x80b
     public static let tsc: UInt64 = 0x10
+
+    /// msr-index.h's name of a well-known MSR, for the coverage document.
+    public static func name(_ msr: UInt64) -> String {
+        switch msr {
+        case fsBase: return "FS_BASE"
+        case gsBase: return "GS_BASE"
+        case kernelGSBase: return "KERNEL_GS_BASE"
+        case star: return "STAR"
+        case lstar: return "LSTAR"
+        case cstar: return "CSTAR"
+        case syscallMask: return "SYSCALL_MASK"
+        case sysenterCS: return "SYSENTER_CS"
+        case sysenterESP: return "SYSENTER_ESP"
+        case sysenterEIP: return "SYSENTER_EIP"
+        case tscDeadline: return "TSC_DEADLINE"
+        case x2apicICR: return "x2APIC ICR"
+        case x2apicEOI: return "x2APIC EOI"
+        case tsc: return "TSC"
+        default: return "0x" + String(msr, radix: 16)
+        }
+    }
 }
 
 /// Per-CPU lazy mode (paravirt_lazy_mode: arch/x86/kernel/paravirt.c), shared by the batching backends.
-enum LazyMode { case none, mmu, cpu }
+public enum LazyMode: Sendable, Equatable { case none, mmu, cpu }
 
-/// Per-CPU state of a backend that queues lazy calls (VMI's deferred queue, lguest's async ring).
-struct LazyQueueCPU {
-    var lazy: LazyMode = .none
-    /// Calls queued since the last flush.
-    var queued = 0
-    /// Between exit_mmap and pgd_free the mm is torn down with fullmm set: no pte_update hook.
-    var tearingDown = false
-}

@@ -38,21 +38,24 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .load_tr_desc: rom("SetTR", 6, exits: true, "\(v) vmi_set_tr"),
         .load_gdt: rom("SetGDT", 3, exits: true, "\(v) para_fill(load_gdt, SetGDT)"),
         .load_idt: rom("SetIDT", 5, exits: true, "\(v) para_fill(load_idt, SetIDT)"),
-        .set_ldt: rom("SetLDT", 4, exits: true, "\(v) vmi_set_ldt", deferrable: true),
+        .set_ldt: rom("SetLDT", 4, exits: true, "\(v) vmi_set_ldt", deferrable: true).does(.deferred(in: .cpu)),
         .store_tr: rom("GetTR", 10, exits: false, "\(v) para_fill(store_tr, GetTR)"),
-        .load_tls: rom("WriteGDTEntry", 11, exits: true, "\(v) vmi_load_tls (changed slots only, ≤3)", deferrable: true),
+        .load_tls: rom("WriteGDTEntry", 11, exits: true, "\(v) vmi_load_tls (changed slots only, ≤3)", deferrable: true).does(.deferred(in: .cpu)),
         .load_gs_index: .never("VMI is i386 only: no 64-bit %gs index load"),
         .write_ldt_entry: rom("WriteLDTEntry", 12, exits: true, "\(v) vmi_write_ldt_entry"),
         .write_gdt_entry: rom("WriteGDTEntry", 11, exits: true, "\(v) vmi_write_gdt_entry"),
         .write_idt_entry: rom("WriteIDTEntry", 13, exits: true, "\(v) vmi_write_idt_entry"),
         .alloc_ldt: OpRule(.nop, "paravirt_nop", source: "2.6.2x paravirt.c"),
         .free_ldt: OpRule(.nop, "paravirt_nop", source: "2.6.2x paravirt.c"),
-        .load_sp0: rom("UpdateKernelStack", 14, exits: true, "\(v) vmi_load_esp0", deferrable: true),
+        .load_sp0: rom("UpdateKernelStack", 14, exits: true, "\(v) vmi_load_esp0", deferrable: true).does(.deferred(in: .cpu)),
         .invalidate_io_bitmap: OpRule(.instruction, "TSS store", cost: "native.memory_op", source: "native (era: io bitmap in the TSS)"),
         .update_io_bitmap: OpRule(.instruction, "TSS copy", cost: "native.memory_op", source: "native"),
         .set_iopl_mask: rom("SetIOPLMask", 61, exits: true, "\(v) para_fill(set_iopl_mask, SetIOPLMask)"),
-        .start_context_switch: rom("SetLazyMode", 73, exits: false, "\(v) vmi_enter_lazy_cpu: SetLazyMode(2)"),
-        .end_context_switch: rom("SetLazyMode", 73, exits: false, "\(v) vmi_leave_lazy: SetLazyMode(0) applies the queue"),
+        .start_context_switch: rom("SetLazyMode", 73, exits: false, "\(v) vmi_enter_lazy_cpu: SetLazyMode(2)")
+            .does(.sequence([.fullMMTeardown(begins: false), .when(.inLazy(.mmu), .leaveLazy(reason: "lazy-leave"), otherwise: .nothing),
+                             .asWritten, .enterLazy(.cpu)])),
+        .end_context_switch: rom("SetLazyMode", 73, exits: false, "\(v) vmi_leave_lazy: SetLazyMode(0) applies the queue")
+            .does(.sequence([.asWritten, .leaveLazy(reason: "context-switch")])),
         .iret: rom("IRET", 33, exits: false, "\(v) vmi_patch: iret must be patched to the ROM"),
         .irq_enable_sysexit: rom("SYSEXIT", 34, exits: false, "\(v) vmi_patch: sysexit patched to the ROM"),
         .usergs_sysret64: rom("SYSEXIT", 34, exits: false, "i386 has no sysretq: the syscall return is the patched sysexit (vmi_patch)"),
@@ -69,15 +72,16 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .read_cr2: rom("GetCR2", 20, exits: false, "\(v) para_fill(read_cr2, GetCR2)"),
         .write_cr2: rom("SetCR2", 16, exits: false, "\(v) para_fill(write_cr2, SetCR2)"),
         .read_cr3: rom("GetCR3", 21, exits: false, "\(v) para_fill(read_cr3, GetCR3)"),
-        .write_cr3: rom("SetCR3", 17, exits: true, "\(v) para_fill(write_cr3, SetCR3)", deferrable: true),
+        .write_cr3: rom("SetCR3", 17, exits: true, "\(v) para_fill(write_cr3, SetCR3)", deferrable: true).does(.deferred(in: .cpu)),
         .enter_mmap: OpRule(.nop, "no pinning in VMI (activate_mm / dup_mmap: nop)", source: "2.6.2x paravirt.c defaults"),
-        .exit_mmap: OpRule(.nop, "paravirt_nop", source: "2.6.2x paravirt.c defaults"),
+        .exit_mmap: OpRule(.nop, "paravirt_nop", source: "2.6.2x paravirt.c defaults").does(.fullMMTeardown(begins: true)),
         .pgd_alloc: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pd(_clone) from the pgd ctor"),
-        .pgd_free: rom("ReleasePage", 45, exits: true, "\(v) vmi_release_pd"),
-        .flush_tlb_user: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_user (VMI_FLUSH_TLB)", deferrable: true),
-        .flush_tlb_kernel: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_kernel (|VMI_FLUSH_GLOBAL)", deferrable: true),
-        .flush_tlb_one_user: rom("InvalPage", 46, exits: true, "\(v) vmi_flush_tlb_single", deferrable: true),
-        .flush_tlb_multi: rom("APICWrite", 63, exits: true, "native flush_tlb_others: local FlushTLB + ICR APICWrite per target + wait").custom("local FlushTLB when this CPU is in the mask, then one APICWrite per target", emits: ["FlushTLB"]),
+        .pgd_free: rom("ReleasePage", 45, exits: true, "\(v) vmi_release_pd").does(.sequence([.fullMMTeardown(begins: false), .asWritten])),
+        .flush_tlb_user: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_user (VMI_FLUSH_TLB)", deferrable: true).does(.deferred(in: .mmu)),
+        .flush_tlb_kernel: rom("FlushTLB", 47, exits: true, "\(v) vmi_flush_tlb_kernel (|VMI_FLUSH_GLOBAL)", deferrable: true).does(.deferred(in: .mmu)),
+        .flush_tlb_one_user: rom("InvalPage", 46, exits: true, "\(v) vmi_flush_tlb_single", deferrable: true).does(.deferred(in: .mmu)),
+        .flush_tlb_multi: rom("APICWrite", 63, exits: true, "native flush_tlb_others: local FlushTLB + ICR APICWrite per target + wait")
+            .does(shootdown(local: .row(.flush_tlb_user), ipi: .asWritten, wait: .billedTo("APICWrite", cost: "native.tlb_shootdown_wait"))),
         .tlb_remove_table: OpRule(.instruction, "free page", cost: "native.memory_op", source: "native"),
         .alloc_pte: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pt"),
         .alloc_pmd: rom("AllocatePage", 44, exits: true, "\(v) vmi_allocate_pd"),
@@ -87,18 +91,22 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .release_pmd: rom("ReleasePage", 45, exits: true, "\(v) vmi_release_pd"),
         .release_pud: .never("i386: no pud pages"),
         .release_p4d: .never("i386: no p4d"),
-        .set_pte: OpRule(.romCall, "SetPxE (VMI_CALL 38) with VMI_PAGE_PT; queued in deferred mode", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pte / vmi_set_pte_at"),
-        .set_pmd: OpRule(.romCall, "SetPxE with VMI_PAGE_PD", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pmd"),
-        .set_pud: OpRule(.romCall, "SetPxELong (PAE pud)", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pud"),
+        .set_pte: OpRule(.romCall, "SetPxE (VMI_CALL 38) with VMI_PAGE_PT; queued in deferred mode", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pte / vmi_set_pte_at").does(.deferred(in: .mmu)),
+        .set_pmd: OpRule(.romCall, "SetPxE with VMI_PAGE_PD", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pmd").does(.deferred(in: .mmu)),
+        .set_pud: OpRule(.romCall, "SetPxELong (PAE pud)", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_set_pud").does(.deferred(in: .mmu)),
         .set_p4d: .never("i386: no p4d"),
-        .pte_clear: OpRule(.romCall, "SetPxE of 0", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_pte_clear"),
+        .pte_clear: OpRule(.romCall, "SetPxE of 0", cost: "vmi.setpxe", transition: "SetPxE", batched: true, source: "\(v) vmi_pte_clear").does(.deferred(in: .mmu)),
         .ptep_modify_prot_start: OpRule(.instruction, "xchg (ptep_get_and_clear)", cost: "native.memory_op", source: "2.6.2x: native; UpdatePxE follows"),
-        .ptep_modify_prot_commit: OpRule(.romCall, "UpdatePxE (VMI_CALL 40), VMI_PAGE_DEFER", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "\(v) vmi_update_pte_defer"),
+        .ptep_modify_prot_commit: OpRule(.romCall, "UpdatePxE (VMI_CALL 40), VMI_PAGE_DEFER", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "\(v) vmi_update_pte_defer").does(.deferred(in: .mmu)),
         .pte_val: OpRule(.instruction, "mov", source: "native"),
         .make_pte: OpRule(.instruction, "mov", source: "native"),
-        .lazy_mmu_enter: rom("SetLazyMode", 73, exits: false, "\(v) vmi_enter_lazy_mmu: SetLazyMode(1)"),
-        .lazy_mmu_leave: rom("SetLazyMode", 73, exits: false, "\(v) vmi_leave_lazy: SetLazyMode(0)"),
-        .lazy_mmu_flush: rom("SetLazyMode", 73, exits: false, "leave + enter (paravirt lazy flush)").custom("only in lazy MMU mode: SetLazyMode(0) + SetLazyMode(1)"),
+        .lazy_mmu_enter: rom("SetLazyMode", 73, exits: false, "\(v) vmi_enter_lazy_mmu: SetLazyMode(1)")
+            .does(.sequence([.asWritten, .enterLazy(.mmu)])),
+        .lazy_mmu_leave: rom("SetLazyMode", 73, exits: false, "\(v) vmi_leave_lazy: SetLazyMode(0)")
+            .does(.sequence([.asWritten, .leaveLazy(reason: "lazy-leave")])),
+        .lazy_mmu_flush: rom("SetLazyMode", 73, exits: false, "leave + enter (paravirt lazy flush)")
+            .does(.when(.inLazy(.mmu), .sequence([.repeated(.times(2), .asWritten), .leaveLazy(reason: "lazy-flush"), .enterLazy(.mmu)]),
+                        otherwise: .nothing)),
         .set_fixmap: OpRule(.romCall, "SetPxE + InvalPage", cost: "vmi.setpxe", transition: "SetPxE", source: "\(v) vmi_set_pte + flush"),
         // MARK: lock
         .queued_spin_lock_slowpath: OpRule(.instruction, "native (ticket) spinlock", cost: "native.spin_slowpath", source: "2.6.2x: no pv spinlocks"),
@@ -110,35 +118,25 @@ public struct VMIBackend: RuleTableBackend, Sendable {
         .sched_clock: rom("GetCycleCounter", nil, exits: false, "vmi_time.c vmi_sched_clock"),
         .steal_clock: .never("no steal clock in 2.6.2x (added with paravirt steal time, 3.x)"),
         // MARK: arch
-        .syscall_entry: OpRule(.trap, "int $0x80 / sysenter through the BT monitor (+ native entry)", cost: "vmi.syscall_bounce", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM syscall ≈ native + 2000").custom("the guest's own syscall entry is added to the bounce"),
-        .exception_entry: OpRule(.trap, "#PF reflected by the monitor (shadow MMU true fault)", cost: "vmi.exception", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM pgfault 3927 vs 1093").custom("the guest's own exception delivery is added to the trap"),
-        .interrupt_entry: OpRule(.trap, "virtual interrupt delivered by the monitor", cost: "vmi.interrupt", transition: "trap", source: "assumption (VMI ROM internals unverified)").custom("the guest's own interrupt delivery is added to the trap"),
+        .syscall_entry: OpRule(.trap, "int $0x80 / sysenter through the BT monitor (+ native entry)", cost: "vmi.syscall_bounce", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM syscall ≈ native + 2000")
+            .does(.sequence([.charge("native.syscall_entry"), .asWritten])),
+        .exception_entry: OpRule(.trap, "#PF reflected by the monitor (shadow MMU true fault)", cost: "vmi.exception", transition: "trap", source: "Adams & Agesen ASPLOS'06 software VMM pgfault 3927 vs 1093")
+            .does(.sequence([.charge("native.exception_entry"), .asWritten])),
+        .interrupt_entry: OpRule(.trap, "virtual interrupt delivered by the monitor", cost: "vmi.interrupt", transition: "trap", source: "assumption (VMI ROM internals unverified)")
+            .does(.sequence([.charge("native.interrupt_entry"), .asWritten])),
         .apic_eoi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (EOI register)"),
-        .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target").custom("one APICWrite per target"),
+        .send_ipi: rom("APICWrite", 63, exits: true, "\(v) vmi_apic_write (ICR) per target").does(.repeated(.ipiTargets, .asWritten)),
         .set_next_event: rom("SetAlarm", nil, exits: true, "vmi_time.c vmi_timer_set_next_event → SetAlarm"),
         .x86_fsgsbase_load: .never("i386 has no FS/GS base registers to load: %gs is a TLS descriptor (load_tls)"),
-        .pte_direct_write: OpRule(.romCall, "native xchg + pte_update hook → UpdatePxE (VMI_CALL 40); after exit_mmap (fullmm teardown) a plain store", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "2.6.2x asm/pgtable.h ptep_get_and_clear → pte_update; ptep_get_and_clear_full: \"paravirt does not care about updates\" when full").custom("a plain store after exit_mmap (fullmm teardown)"),
+        .pte_direct_write: OpRule(.romCall, "native xchg + pte_update hook → UpdatePxE (VMI_CALL 40); after exit_mmap (fullmm teardown) a plain store", cost: "vmi.setpxe", transition: "UpdatePxE", batched: true, source: "2.6.2x asm/pgtable.h ptep_get_and_clear → pte_update; ptep_get_and_clear_full: \"paravirt does not care about updates\" when full")
+            .does(.when(.fullMMTeardown, .charge("native.memory_op"), otherwise: .deferred(in: .mmu))),
     ]
 
     public static let flushReasons = ["lazy-leave", "context-switch", "lazy-flush", "end"]
     enum Reason: Int { case lazyLeave, contextSwitch, lazyFlush, end }
 
-    /// Ops whose ROM call the deferred queue absorbs, by lazy mode (assumption: asm/vmi.h says
-    /// `VMI_PAGE_DEFER` "may queue update until TLB inval"; what else the ROM queues is unverified).
-    static let deferredInMMU: Set<PVOp> = [.set_pte, .set_pmd, .set_pud, .pte_clear, .ptep_modify_prot_commit, .pte_direct_write,
-                                           .flush_tlb_user, .flush_tlb_kernel, .flush_tlb_one_user]
-    static let deferredInCPU: Set<PVOp> = [.write_cr3, .load_tls, .load_sp0, .set_ldt]
-    /// The two sets as flags by `PVOp.rawValue` (the hot path does not hash).
-    private static let deferredMMUFlags = PVOp.allCases.map { deferredInMMU.contains($0) }
-    private static let deferredCPUFlags = PVOp.allCases.map { deferredInCPU.contains($0) }
-
-
     public let descriptor: BackendDescriptor
-    private let priced: PricedRules
-    private var cpus: [LazyQueueCPU]
-    private let batching: Bool
-    private let deferredEntry, deferredApply, romExit, icrWait, localFlush, exceptionNative, interruptNative, syscallNative, storeCycles: Double
-    private let setLazyMode, deferredFlush: TransitionID
+    private var interpreter: ActionInterpreter<DeferredQueue>
 
     public init(profile: CostProfile, options: BackendOptions) throws {
         let names = transitionNames(Self.rules, extra: ["deferred flush"])
@@ -146,104 +144,44 @@ public struct VMIBackend: RuleTableBackend, Sendable {
             id: .vmi, displayName: "vmi (\(profile.name))",
             transitions: names.map { TransitionInfo($0 == "trap" ? .trap : .romCall, $0) },
             flushReasons: Self.flushReasons, settings: [("deferred mode", options.batching ? "on" : "off")])
-        priced = try PricedRules(rules: Self.rules, profile: profile, descriptor: descriptor)
-        cpus = Array(repeating: LazyQueueCPU(), count: max(options.cpuCount, 1))
-        batching = options.batching
-        deferredEntry = try profile.cycles("vmi.deferred_entry")
-        deferredApply = try profile.cycles("vmi.deferred_apply")
-        romExit = try profile.cycles("vmi.rom_exit")
-        icrWait = try profile.cycles("native.tlb_shootdown_wait")
-        exceptionNative = try profile.cycles("native.exception_entry")
-        interruptNative = try profile.cycles("native.interrupt_entry")
-        syscallNative = try profile.cycles("native.syscall_entry")
-        storeCycles = try profile.cycles("native.memory_op")
-        setLazyMode = try descriptor.requiredTransitionID("SetLazyMode")
-        deferredFlush = try descriptor.requiredTransitionID("deferred flush")
-        localFlush = priced.cycles(of: .flush_tlb_user)
-        let d = descriptor
-        flushTLBID = try d.requiredTransitionID("FlushTLB")
-        apicWrite = try d.requiredTransitionID("APICWrite")
-        apicWriteCycles = priced.cycles(of: .send_ipi)
+        let queue = DeferredQueue(entry: try profile.cycles("vmi.deferred_entry"), apply: try profile.cycles("vmi.deferred_apply"),
+                                  romExit: try profile.cycles("vmi.rom_exit"),
+                                  deferredFlush: try descriptor.requiredTransitionID("deferred flush"))
+        var settings = ActionSettings(profile: profile, options: options)
+        settings.batching = options.batching
+        interpreter = try ActionInterpreter(rules: Self.rules, descriptor: descriptor, settings: settings, machine: queue)
     }
-
-    private let flushTLBID, apicWrite: TransitionID
-    private let apicWriteCycles: Double
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
-        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(LazyQueueCPU(), count: context.cpu + 1 - cpus.count)) }
-        for _ in 0..<call.count { performOne(call, context, &ledger) }
-    }
-
-    private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
-        let cpu = ctx.cpu
-        let op = call.op
-        let lazy = ctx.inInterrupt || !batching ? LazyMode.none : cpus[cpu].lazy
-        switch op {
-        case .exit_mmap:
-            cpus[cpu].tearingDown = true
-        case .pgd_free:
-            cpus[cpu].tearingDown = false
-            priced.price(op, count: 1, &ledger)
-        case .pte_direct_write where cpus[cpu].tearingDown:
-            ledger.charge(storeCycles)
-        case .lazy_mmu_enter:
-            priced.price(op, count: 1, &ledger)
-            cpus[cpu].lazy = .mmu
-        case .start_context_switch:
-            cpus[cpu].tearingDown = false
-            if cpus[cpu].lazy == .mmu { leave(cpu, .lazyLeave, &ledger) }
-            priced.price(op, count: 1, &ledger)
-            cpus[cpu].lazy = .cpu
-        case .lazy_mmu_leave:
-            priced.price(op, count: 1, &ledger)
-            leave(cpu, .lazyLeave, &ledger)
-        case .end_context_switch:
-            priced.price(op, count: 1, &ledger)
-            leave(cpu, .contextSwitch, &ledger)
-        case .lazy_mmu_flush:
-            if cpus[cpu].lazy == .mmu {
-                ledger.transition(setLazyMode, cycles: 2 * priced.cycles(of: .lazy_mmu_flush), count: 2)
-                leave(cpu, .lazyFlush, &ledger)
-                cpus[cpu].lazy = .mmu
-            }
-        case _ where (lazy == .mmu && Self.deferredMMUFlags[Int(op.rawValue)]) || (lazy == .cpu && Self.deferredCPUFlags[Int(op.rawValue)]):
-            // The ROM call runs in the guest and only queues the update.
-            ledger.charge(deferredEntry)
-            cpus[cpu].queued += 1
-        case .exception_entry:
-            ledger.charge(exceptionNative)
-            priced.price(op, count: 1, &ledger)
-        case .syscall_entry:
-            ledger.charge(syscallNative)
-            priced.price(op, count: 1, &ledger)
-        case .interrupt_entry:
-            ledger.charge(interruptNative)
-            priced.price(op, count: 1, &ledger)
-        case .send_ipi:
-            let n = max(call.arg, 1)
-            ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles, count: n)
-        case .flush_tlb_multi:
-            if call.flushIncludesLocal { ledger.transition(flushTLBID, cycles: localFlush) }
-            let n = call.flushTargets
-            if n > 0 { ledger.transition(apicWrite, cycles: Double(n) * apicWriteCycles + icrWait, count: UInt64(n)) }
-        default:
-            priced.price(op, count: 1, &ledger)
-        }
-    }
-
-    /// SetLazyMode(0): the ROM applies what it queued with one monitor entry.
-    private mutating func leave(_ cpu: Int, _ reason: Reason, _ ledger: inout Ledger) {
-        let n = cpus[cpu].queued
-        cpus[cpu].lazy = .none
-        guard n > 0 else { return }
-        ledger.transition(deferredFlush, cycles: romExit + Double(n) * deferredApply)
-        ledger.batchFlushed(entries: n, reason: reason.rawValue)
-        cpus[cpu].queued = 0
+        interpreter.perform(call, context, &ledger)
     }
 
     public mutating func finish(_ ledger: inout Ledger) {
-        for cpu in cpus.indices { leave(cpu, .end, &ledger) }
+        interpreter.finish(reason: Reason.end.rawValue, &ledger)
     }
 
-    public func queuedUpdates(cpu: Int) -> Int { cpus[cpu].queued }
+    public func queuedUpdates(cpu: Int) -> Int { interpreter.cpus[cpu].queue.count }
+
+    /// The ROM's deferred queue: which calls it absorbs is each row's `.deferred(in:)` (an
+    /// assumption: asm/vmi.h says `VMI_PAGE_DEFER` "may queue update until TLB inval"; what else
+    /// the ROM queues is unverified); the call runs in the guest and only queues the update,
+    /// and SetLazyMode(0) applies the queue with one monitor entry.
+    struct DeferredQueue: BackendStateMachine {
+        let entry, apply, romExit: Double
+        let deferredFlush: TransitionID
+
+        func queue(_ op: PVOp, alone: (cycles: Double, transition: TransitionID),
+                   _ cpu: inout LazyCPU<QueuedCalls>, _ ledger: inout Ledger) {
+            ledger.charge(entry)
+            cpu.queue.count += 1
+        }
+
+        func flush(_ cpu: inout LazyCPU<QueuedCalls>, reason: Int, _ ledger: inout Ledger) {
+            let n = cpu.queue.count
+            guard n > 0 else { return }
+            ledger.transition(deferredFlush, cycles: romExit + Double(n) * apply)
+            ledger.batchFlushed(entries: n, reason: reason)
+            cpu.queue.count = 0
+        }
+    }
 }

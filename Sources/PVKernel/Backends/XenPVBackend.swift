@@ -17,34 +17,48 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .io_delay: OpRule(.nop, "paravirt_nop", source: "\(pv) xen_cpu_ops (.io_delay = xen_io_delay: nop)"),
         .cpuid: OpRule(.trap, "XEN_EMULATE_PREFIX cpuid (forced emulation)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_cpuid"),
         .read_msr: OpRule(.trap, "rdmsr #GP → Xen emulates (PMU MSRs via xen_pmu)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_do_read_msr → native_read_msr_safe"),
-        .write_msr: OpRule(.hypercall, "FS/GS bases → set_segment_base; STAR/LSTAR/CSTAR/SYSENTER ignored; others emulated (T)", cost: "xen.simple_item", transition: "set_segment_base", source: "\(pv) xen_do_write_msr").custom("by MSR number: FS/GS bases → set_segment_base, syscall MSRs ignored, others emulated", emits: ["emulate_insn"]),
+        .write_msr: OpRule(.hypercall, "FS/GS bases → set_segment_base; STAR/LSTAR/CSTAR/SYSENTER ignored; others emulated (T)", cost: "xen.simple_item", transition: "set_segment_base", source: "\(pv) xen_do_write_msr")
+            .does(.byMSR([.init([MSR.fsBase, MSR.gsBase, MSR.kernelGSBase], .asWritten), .init([MSR.star, MSR.lstar, MSR.cstar, MSR.syscallMask, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP], .charge("xen.vcpu_info_access"))], otherwise: .transition("emulate_insn", cost: "xen.emulate_insn"))),
         .read_pmc: OpRule(.trap, "rdpmc → Xen vPMU", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_read_pmc"),
         .wbinvd: OpRule(.trap, "native wbinvd traps (ring 3)", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) .wbinvd = native_wbinvd"),
         .get_debugreg: OpRule(.hypercall, "HYPERVISOR_get_debugreg", cost: "xen.simple_item", transition: "get_debugreg", source: "\(pv) xen_get_debugreg"),
         .set_debugreg: OpRule(.hypercall, "HYPERVISOR_set_debugreg", cost: "xen.simple_item", transition: "set_debugreg", source: "\(pv) xen_set_debugreg"),
         .read_cr0: OpRule(.memory, "per-CPU cached cr0", cost: "xen.vcpu_info_access", source: "\(pv) xen_read_cr0"),
-        .write_cr0: OpRule(.batched, "MULTI_fpu_taskswitch (only CR0.TS honoured)", cost: "xen.simple_item", transition: "fpu_taskswitch", batched: true, source: "\(pv) xen_write_cr0"),
-        .clts: OpRule(.batched, "MULTI_fpu_taskswitch(0)", cost: "xen.simple_item", transition: "fpu_taskswitch", batched: true, source: "xen/enlighten.c xen_clts (≤4.13)"),
+        .write_cr0: OpRule(.batched, "MULTI_fpu_taskswitch (only CR0.TS honoured)", cost: "xen.simple_item", transition: "fpu_taskswitch", batched: true, source: "\(pv) xen_write_cr0")
+            .does(queued([fpuTaskswitch], issue: .cpu)),
+        .clts: OpRule(.batched, "MULTI_fpu_taskswitch(0)", cost: "xen.simple_item", transition: "fpu_taskswitch", batched: true, source: "xen/enlighten.c xen_clts (≤4.13)")
+            .does(queued([fpuTaskswitch], issue: .cpu)),
         .read_cr4: OpRule(.memory, "per-CPU cr4 shadow", cost: "xen.vcpu_info_access", source: "asm/tlbflush.h cr4_read_shadow"),
         .write_cr4: OpRule(.trap, "native mov to cr4 (PGE/PSE/PCE cleared) → emulated", cost: "xen.emulate_insn", transition: "emulate_insn", source: "\(pv) xen_write_cr4"),
         .load_tr_desc: OpRule(.nop, "paravirt_nop", source: "\(pv) .load_tr_desc = paravirt_nop"),
-        .load_gdt: OpRule(.hypercall, "update_va_mapping RO ×2 + HYPERVISOR_set_gdt", cost: "xen.simple_item", transition: "set_gdt", source: "\(pv) xen_load_gdt").custom("two update_va_mapping (RO aliases) before set_gdt", emits: ["update_va_mapping"]),
-        .load_idt: OpRule(.hypercall, "xen_mc_flush + HYPERVISOR_set_trap_table", cost: "xen.simple_item", transition: "set_trap_table", source: "\(pv) xen_load_idt"),
-        .set_ldt: OpRule(.batched, "mmuext MMUEXT_SET_LDT", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(pv) xen_set_ldt"),
+        .load_gdt: OpRule(.hypercall, "update_va_mapping RO ×2 + HYPERVISOR_set_gdt", cost: "xen.simple_item", transition: "set_gdt", source: "\(pv) xen_load_gdt")
+            .does(.sequence([.repeated(.times(2), direct("update_va_mapping", "xen.update_va_mapping_item")), .asWritten])),
+        .load_idt: OpRule(.hypercall, "xen_mc_flush + HYPERVISOR_set_trap_table", cost: "xen.simple_item", transition: "set_trap_table", source: "\(pv) xen_load_idt")
+            .does(.sequence([.flushBatch(reason: "explicit"), .asWritten])),
+        .set_ldt: OpRule(.batched, "mmuext MMUEXT_SET_LDT", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(pv) xen_set_ldt")
+            .does(queued([mmuext()], issue: .cpu)),
         .store_tr: OpRule(.memory, "returns 0", source: "\(pv) xen_store_tr"),
-        .load_tls: OpRule(.batched, "≤3 MULTI_update_descriptor (changed slots only)", cost: "xen.update_descriptor_item", transition: "update_descriptor", batched: true, source: "\(pv) xen_load_tls / load_TLS_descriptor").custom("xen.load_tls_changed_slots entries (0 on x86-64 glibc)", emits: ["multicall"]),
+        .load_tls: OpRule(.batched, "≤3 MULTI_update_descriptor (changed slots only)", cost: "xen.update_descriptor_item", transition: "update_descriptor", batched: true, source: "\(pv) xen_load_tls / load_TLS_descriptor")
+            .does(.sequence([.repeated(.profileQuantity("xen.load_tls_changed_slots", atMost: 3), .entry(updateDescriptor)), .issue(unlessLazy: .cpu, reason: "not-lazy")])),
         .load_gs_index: OpRule(.hypercall, "set_segment_base(SEGBASE_GS_USER_SEL)", cost: "xen.simple_item", transition: "set_segment_base", source: "\(pv) xen_load_gs_index"),
-        .write_ldt_entry: OpRule(.hypercall, "xen_mc_flush + update_descriptor", cost: "xen.update_descriptor_item", transition: "update_descriptor", source: "\(pv) xen_write_ldt_entry"),
-        .write_gdt_entry: OpRule(.hypercall, "xen_mc_flush + update_descriptor", cost: "xen.update_descriptor_item", transition: "update_descriptor", source: "\(pv) xen_write_gdt_entry"),
+        .write_ldt_entry: OpRule(.hypercall, "xen_mc_flush + update_descriptor", cost: "xen.update_descriptor_item", transition: "update_descriptor", source: "\(pv) xen_write_ldt_entry")
+            .does(.sequence([.flushBatch(reason: "explicit"), .asWritten])),
+        .write_gdt_entry: OpRule(.hypercall, "xen_mc_flush + update_descriptor", cost: "xen.update_descriptor_item", transition: "update_descriptor", source: "\(pv) xen_write_gdt_entry")
+            .does(.sequence([.flushBatch(reason: "explicit"), .asWritten])),
         .write_idt_entry: OpRule(.hypercall, "native write + set_trap_table (1 entry)", cost: "xen.simple_item", transition: "set_trap_table", source: "\(pv) xen_write_idt_entry"),
-        .alloc_ldt: OpRule(.hypercall, "update_va_mapping RO per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_alloc_ldt").custom("one update_va_mapping per alias (vmap + linear map)"),
-        .free_ldt: OpRule(.hypercall, "update_va_mapping RW per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_free_ldt").custom("one update_va_mapping per alias (vmap + linear map)"),
-        .load_sp0: OpRule(.batched, "MULTI_stack_switch(__KERNEL_DS, sp0)", cost: "xen.simple_item", transition: "stack_switch", batched: true, source: "\(pv) xen_load_sp0"),
+        .alloc_ldt: OpRule(.hypercall, "update_va_mapping RO per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_alloc_ldt")
+            .does(.repeated(.times(2), .asWritten)),
+        .free_ldt: OpRule(.hypercall, "update_va_mapping RW per LDT page (×2 aliases)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(pv) xen_free_ldt")
+            .does(.repeated(.times(2), .asWritten)),
+        .load_sp0: OpRule(.batched, "MULTI_stack_switch(__KERNEL_DS, sp0)", cost: "xen.simple_item", transition: "stack_switch", batched: true, source: "\(pv) xen_load_sp0")
+            .does(queued([stackSwitch], issue: .cpu)),
         .invalidate_io_bitmap: OpRule(.hypercall, "physdev_op(PHYSDEVOP_set_iobitmap)", cost: "xen.simple_item", transition: "physdev_op", source: "\(pv) xen_invalidate_io_bitmap"),
         .update_io_bitmap: OpRule(.hypercall, "physdev_op(PHYSDEVOP_set_iobitmap)", cost: "xen.simple_item", transition: "physdev_op", source: "\(pv) xen_update_io_bitmap"),
         .set_iopl_mask: OpRule(.hypercall, "physdev_op(PHYSDEVOP_set_iopl)", cost: "xen.simple_item", transition: "physdev_op", source: "xen/enlighten.c xen_set_iopl_mask (≤4.13)"),
-        .start_context_switch: OpRule(.memory, "leave lazy MMU (flush, TIF_LAZY_MMU_UPDATES), enter XEN_LAZY_CPU", source: "\(pv) xen_start_context_switch"),
-        .end_context_switch: OpRule(.batched, "xen_mc_flush; leave lazy CPU; re-enter lazy MMU if flagged", transition: "multicall", batched: true, source: "\(pv) xen_end_context_switch"),
+        .start_context_switch: OpRule(.memory, "leave lazy MMU (flush, TIF_LAZY_MMU_UPDATES), enter XEN_LAZY_CPU", source: "\(pv) xen_start_context_switch")
+            .does(.sequence([.when(.inLazy(.mmu), .sequence([.flushBatch(reason: "lazy-leave"), .resumeLazyMMUAfterSwitch]), otherwise: .nothing), .enterLazy(.cpu), .fullMMTeardown(begins: false)])),
+        .end_context_switch: OpRule(.batched, "xen_mc_flush; leave lazy CPU; re-enter lazy MMU if flagged", transition: "multicall", batched: true, source: "\(pv) xen_end_context_switch")
+            .does(.leaveLazy(reason: "context-switch")),
         .iret: OpRule(.hypercall, "xen_iret: syscall with __HYPERVISOR_iret", cost: "xen.iret_item", transition: "iret", source: "xen/xen-asm.S xen_iret"),
         .irq_enable_sysexit: OpRule.never("32-bit only: xen_sysexit fakes sysexit with iret; pvtop models the 64-bit PV guest"),
         .usergs_sysret64: OpRule(.hypercall, "xen_sysret64 → __HYPERVISOR_iret (VGCF_in_syscall)", cost: "xen.iret_item", transition: "iret", source: "xen/xen-asm.S xen_sysret64 (≤4.13), xen_iret"),
@@ -61,36 +75,59 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .read_cr2: OpRule(.memory, "vcpu_info.arch.cr2", cost: "xen.vcpu_info_access", source: "\(mmu) xen_read_cr2"),
         .write_cr2: OpRule(.memory, "store vcpu_info.arch.cr2", cost: "xen.vcpu_info_access", source: "\(mmu) xen_write_cr2"),
         .read_cr3: OpRule(.memory, "per-CPU xen_cr3", cost: "xen.vcpu_info_access", source: "\(mmu) xen_read_cr3"),
-        .write_cr3: OpRule(.batched, "mmuext NEW_BASEPTR + NEW_USER_BASEPTR (one coalesced entry)", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_write_cr3 / __xen_write_cr3"),
-        .enter_mmap: OpRule(.batched, "pin: per table page update_va_mapping RO + PIN_L1_TABLE; MMUEXT_PIN_L4_TABLE ×2 (~16 pages per multicall)", cost: "xen.pin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_enter_mmap → __xen_pgd_pin / xen_pin_page (read at 2519003d)").custom("pins arg page-table pages: RO + PIN_L1 entries, then the pgd pair", emits: ["mmuext_op", "multicall"]),
-        .exit_mmap: OpRule(.batched, "unpin: MMUEXT_UNPIN_TABLE ×2, then per page UNPIN + update_va_mapping RW; teardown becomes plain stores", cost: "xen.unpin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_exit_mmap → __xen_pgd_unpin / xen_unpin_page (drop_mm_ref IPIs not modelled)").custom("unpins the pgd pair, then arg pages: UNPIN + RW entries", emits: ["mmuext_op", "multicall"]),
+        .write_cr3: OpRule(.batched, "mmuext NEW_BASEPTR + NEW_USER_BASEPTR (one coalesced entry)", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_write_cr3 / __xen_write_cr3")
+            .does(queued([mmuext(coalesces: true), mmuext(coalesces: true)], issue: .cpu)),
+        .enter_mmap: OpRule(.batched, "pin: per table page update_va_mapping RO + PIN_L1_TABLE; MMUEXT_PIN_L4_TABLE ×2 (~16 pages per multicall)", cost: "xen.pin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_enter_mmap → __xen_pgd_pin / xen_pin_page (read at 2519003d)")
+            .does(.sequence([.repeated(.pageTablePages, .sequence([.entry(uvm), .entry(pin)])), .repeated(.times(2), .sequence([.entry(uvm), .entry(pin)])), .issue(unlessLazy: .none, reason: "not-lazy"), .fullMMTeardown(begins: false)])),
+        .exit_mmap: OpRule(.batched, "unpin: MMUEXT_UNPIN_TABLE ×2, then per page UNPIN + update_va_mapping RW; teardown becomes plain stores", cost: "xen.unpin_table_page", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_exit_mmap → __xen_pgd_unpin / xen_unpin_page (drop_mm_ref IPIs not modelled)")
+            .does(.sequence([.entry(unpin), .entry(unpin), .entry(uvm), .repeated(.pageTablePages, .sequence([.entry(unpin), .entry(uvm)])), .issue(unlessLazy: .none, reason: "not-lazy"), .fullMMTeardown(begins: true)])),
         .pgd_alloc: OpRule(.memory, "allocate the user-mode pgd page", cost: "native.memory_op", source: "\(mmu) xen_pgd_alloc"),
-        .pgd_free: OpRule(.memory, "free the user-mode pgd page", cost: "native.memory_op", source: "\(mmu) xen_pgd_free"),
-        .flush_tlb_user: OpRule(.batched, "mmuext MMUEXT_TLB_FLUSH_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb"),
-        .flush_tlb_kernel: OpRule(.batched, "mmuext MMUEXT_TLB_FLUSH_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb"),
-        .flush_tlb_one_user: OpRule(.batched, "mmuext MMUEXT_INVLPG_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb_one_user"),
-        .flush_tlb_multi: OpRule(.batched, "one mmuext TLB_FLUSH_MULTI (INVLPG_MULTI if 1 page): no guest IPIs", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb_multi").custom("one MMUEXT_*_MULTI with the cpumask; the receivers' IPI handlers never run", emits: ["multicall"]),
+        .pgd_free: OpRule(.memory, "free the user-mode pgd page", cost: "native.memory_op", source: "\(mmu) xen_pgd_free")
+            .does(.sequence([.fullMMTeardown(begins: false), .asWritten])),
+        .flush_tlb_user: OpRule(.batched, "mmuext MMUEXT_TLB_FLUSH_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb")
+            .does(queued([mmuext(work: ["native.tlb_flush_cr3"], coalesces: false)], issue: .mmu)),
+        .flush_tlb_kernel: OpRule(.batched, "mmuext MMUEXT_TLB_FLUSH_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb")
+            .does(queued([mmuext(work: ["native.tlb_flush_cr3"], coalesces: false)], issue: .mmu)),
+        .flush_tlb_one_user: OpRule(.batched, "mmuext MMUEXT_INVLPG_LOCAL", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb_one_user")
+            .does(queued([mmuext(work: ["native.invlpg"], coalesces: false)], issue: .mmu)),
+        .flush_tlb_multi: OpRule(.batched, "one mmuext TLB_FLUSH_MULTI (INVLPG_MULTI if 1 page): no guest IPIs", cost: "xen.mmuext_item", transition: "mmuext_op", batched: true, source: "\(mmu) xen_flush_tlb_multi")
+            .does(.exception(Multicalls.Exception.flushTLBMulti.rawValue, why: "one MMUEXT_TLB_FLUSH_MULTI (INVLPG_MULTI for one page) entry with the cpumask, whose work is Xen's own local flush and its IPIs to the other pCPUs; the receivers' handlers never run", emits: ["mmuext_op", "multicall"])),
         .tlb_remove_table: OpRule(.instruction, "tlb_remove_page", cost: "native.memory_op", source: "\(mmu) .tlb_remove_table = tlb_remove_table"),
-        .alloc_pte: OpRule(.batched, "pinned mm: update_va_mapping RO + MMUEXT_PIN_L1_TABLE", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pte → xen_alloc_ptpage").custom("RO entry, then a PIN_L1_TABLE entry", emits: ["mmuext_op", "multicall"]),
-        .alloc_pmd: OpRule(.batched, "pinned mm: update_va_mapping RO", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pmd"),
-        .alloc_pud: OpRule(.batched, "pinned mm: update_va_mapping RO", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pud"),
+        .alloc_pte: OpRule(.batched, "pinned mm: update_va_mapping RO + MMUEXT_PIN_L1_TABLE", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pte → xen_alloc_ptpage")
+            .does(queued([uvm, mmuext(work: ["xen.pin_table_page"], coalesces: false)], issue: .mmu)),
+        .alloc_pmd: OpRule(.batched, "pinned mm: update_va_mapping RO", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pmd")
+            .does(queued([uvm], issue: .mmu)),
+        .alloc_pud: OpRule(.batched, "pinned mm: update_va_mapping RO", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_alloc_pud")
+            .does(queued([uvm], issue: .mmu)),
         .alloc_p4d: OpRule(.nop, "p4d folded (4-level paging)", source: "asm/pgtable_types.h (CONFIG_PGTABLE_LEVELS=4)"),
-        .release_pte: OpRule(.batched, "pinned mm: MMUEXT_UNPIN_TABLE + update_va_mapping RW; unpinned: nothing", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pte → xen_release_ptpage").custom("UNPIN entry, then RW; plain store after exit_mmap", emits: ["mmuext_op", "multicall"]),
-        .release_pmd: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pmd").custom("RW entry; plain store after exit_mmap", emits: ["multicall"]),
-        .release_pud: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pud").custom("RW entry; plain store after exit_mmap", emits: ["multicall"]),
+        .release_pte: OpRule(.batched, "pinned mm: MMUEXT_UNPIN_TABLE + update_va_mapping RW; unpinned: nothing", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pte → xen_release_ptpage")
+            .does(.when(.fullMMTeardown, .row(.pgd_free), otherwise: queued([mmuext(coalesces: false), uvm], issue: .mmu))),
+        .release_pmd: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pmd")
+            .does(.when(.fullMMTeardown, .row(.pgd_free), otherwise: queued([uvm], issue: .mmu))),
+        .release_pud: OpRule(.batched, "pinned mm: update_va_mapping RW", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", batched: true, source: "\(mmu) xen_release_pud")
+            .does(.when(.fullMMTeardown, .row(.pgd_free), otherwise: queued([uvm], issue: .mmu))),
         .release_p4d: OpRule(.nop, "p4d folded (4-level paging)", source: "asm/pgtable_types.h (CONFIG_PGTABLE_LEVELS=4)"),
-        .set_pte: OpRule(.batched, "mmu_update (coalesced in lazy MMU; otherwise a direct HYPERVISOR_mmu_update(1))", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) __xen_set_pte → xen_batched_set_pte (read at gregkh/linux 2519003d)").custom("lazy MMU: coalesced mmu_update entry; otherwise HYPERVISOR_mmu_update(1) directly", emits: ["multicall"]),
-        .set_pmd: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pmd → xen_set_pmd_hyper"),
-        .set_pud: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pud → xen_set_pud_hyper"),
-        .set_p4d: OpRule(.batched, "pinned: mmu_update ×2 (kernel + user pgd)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_p4d"),
-        .pte_clear: OpRule(.batched, "mmu_update (set_pte of 0)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "asm/paravirt.h pte_clear → set_pte").custom("lazy MMU: coalesced mmu_update entry; otherwise HYPERVISOR_mmu_update(1) directly", emits: ["multicall"]),
+        .set_pte: OpRule(.batched, "mmu_update (coalesced in lazy MMU; otherwise a direct HYPERVISOR_mmu_update(1))", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) __xen_set_pte → xen_batched_set_pte (read at gregkh/linux 2519003d)")
+            .does(.when(.batchingIn(.mmu), .entry(mmuUpdate), otherwise: direct("mmu_update", "xen.mmu_update_item"))),
+        .set_pmd: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pmd → xen_set_pmd_hyper")
+            .does(queued([mmuUpdate], issue: .mmu)),
+        .set_pud: OpRule(.batched, "pinned: mmu_update", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_pud → xen_set_pud_hyper")
+            .does(queued([mmuUpdate], issue: .mmu)),
+        .set_p4d: OpRule(.batched, "pinned: mmu_update ×2 (kernel + user pgd)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_set_p4d")
+            .does(queued([mmuUpdate, mmuUpdate], issue: .mmu)),
+        .pte_clear: OpRule(.batched, "mmu_update (set_pte of 0)", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "asm/paravirt.h pte_clear → set_pte")
+            .does(.when(.batchingIn(.mmu), .entry(mmuUpdate), otherwise: direct("mmu_update", "xen.mmu_update_item"))),
         .ptep_modify_prot_start: OpRule(.memory, "plain read of the PTE", cost: "native.memory_op", source: "\(mmu) xen_ptep_modify_prot_start"),
-        .ptep_modify_prot_commit: OpRule(.batched, "mmu_update MMU_PT_UPDATE_PRESERVE_AD", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_ptep_modify_prot_commit; commit e57778a1: \"a single hypercall whose cost is amortized in a batched multicall\""),
+        .ptep_modify_prot_commit: OpRule(.batched, "mmu_update MMU_PT_UPDATE_PRESERVE_AD", cost: "xen.mmu_update_item", transition: "mmu_update", batched: true, source: "\(mmu) xen_ptep_modify_prot_commit; commit e57778a1: \"a single hypercall whose cost is amortized in a batched multicall\"")
+            .does(queued([mmuUpdate], issue: .mmu)),
         .pte_val: OpRule(.memory, "mfn → pfn via the m2p table", cost: "xen.p2m_lookup", source: "\(mmu) xen_pte_val"),
         .make_pte: OpRule(.memory, "pfn → mfn via the p2m table", cost: "xen.p2m_lookup", source: "\(mmu) xen_make_pte"),
-        .lazy_mmu_enter: OpRule(.memory, "enter XEN_LAZY_MMU", source: "\(mmu) xen_enter_lazy_mmu"),
-        .lazy_mmu_leave: OpRule(.batched, "xen_mc_flush + leave XEN_LAZY_MMU", transition: "multicall", batched: true, source: "\(mmu) xen_leave_lazy_mmu"),
-        .lazy_mmu_flush: OpRule(.batched, "xen_mc_flush if lazy MMU", transition: "multicall", batched: true, source: "\(mmu) xen_flush_lazy_mmu"),
+        .lazy_mmu_enter: OpRule(.memory, "enter XEN_LAZY_MMU", source: "\(mmu) xen_enter_lazy_mmu")
+            .does(.enterLazy(.mmu)),
+        .lazy_mmu_leave: OpRule(.batched, "xen_mc_flush + leave XEN_LAZY_MMU", transition: "multicall", batched: true, source: "\(mmu) xen_leave_lazy_mmu")
+            .does(.sequence([.flushBatch(reason: "lazy-leave"), .when(.inLazy(.mmu), .enterLazy(.none), otherwise: .nothing)])),
+        .lazy_mmu_flush: OpRule(.batched, "xen_mc_flush if lazy MMU", transition: "multicall", batched: true, source: "\(mmu) xen_flush_lazy_mmu")
+            .does(.when(.batchingIn(.mmu), .flushBatch(reason: "lazy-flush"), otherwise: .nothing)),
         .set_fixmap: OpRule(.hypercall, "update_va_mapping(UVMF_INVLPG)", cost: "xen.update_va_mapping_item", transition: "update_va_mapping", source: "\(mmu) xen_set_fixmap"),
         // MARK: lock
         .queued_spin_lock_slowpath: OpRule(.instruction, "__pv_queued_spin_lock_slowpath: spin, then lock.wait", cost: "native.spin_slowpath", source: "xen/spinlock.c xen_init_spinlocks"),
@@ -106,10 +143,12 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
         .exception_entry: OpRule(.trap, "fault taken by Xen and bounced to the guest handler (cr2 in vcpu_info)", cost: "xen.exception_bounce", transition: "exception_bounce", source: "xen/xen-asm.S xen_<exception> trap entries; \(mmu) xen_read_cr2"),
         .interrupt_entry: OpRule(.trap, "event-channel upcall (xen_hypervisor_callback → xen_evtchn_do_upcall)", cost: "xen.event_upcall", transition: "evtchn_upcall", source: "xen/xen-asm.S xen_asm_exc_xen_hypervisor_callback"),
         .apic_eoi: OpRule(.memory, "clear the event-channel pending bit (no APIC)", cost: "xen.vcpu_info_access", source: "drivers/xen/events/events_base.c (no local APIC in PV)"),
-        .send_ipi: OpRule(.hypercall, "EVTCHNOP_send per target CPU", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/smp.c __xen_send_IPI_mask").custom("one EVTCHNOP_send per target"),
+        .send_ipi: OpRule(.hypercall, "EVTCHNOP_send per target CPU", cost: "xen.evtchn_send_item", transition: "event_channel_op", source: "xen/smp.c __xen_send_IPI_mask")
+            .does(.repeated(.ipiTargets, .asWritten)),
         .set_next_event: OpRule(.hypercall, "vcpu_op(VCPUOP_set_singleshot_timer)", cost: "xen.simple_item", transition: "vcpu_op", source: "xen/time.c xen_vcpuop_set_next_event"),
         .x86_fsgsbase_load: OpRule(.hypercall, "wrfsbase; __wrgsbase_inactive → wrmsr(MSR_KERNEL_GS_BASE) → xen_write_msr → HYPERVISOR_set_segment_base(SEGBASE_GS_USER), unbatched, after the lazy CPU section", cost: "xen.simple_item", transition: "set_segment_base", source: "kernel/process_64.c __wrgsbase_inactive (cpu_feature_enabled(X86_FEATURE_XENPV) branch) → \(pv) xen_do_write_msr"),
-        .pte_direct_write: OpRule(.trap, "write to a pinned (RO) page table: Xen traps and emulates (unpinned after exit_mmap: plain store)", cost: "xen.ptwr_emulate", transition: "ptwr_emulate", source: "\(mmu) xen_pin_page comment (\"Xen won't do the trap'n'emulate\" unless pinned); commit e57778a1 (mprotect PTE writes were \"two expensive trap-and-emulate faults\"); x86 ptep_get_and_clear = native xchg, no pv hook (asm/pgtable.h, 6.x)").custom("a plain store after exit_mmap unpinned the tree"),
+        .pte_direct_write: OpRule(.trap, "write to a pinned (RO) page table: Xen traps and emulates (unpinned after exit_mmap: plain store)", cost: "xen.ptwr_emulate", transition: "ptwr_emulate", source: "\(mmu) xen_pin_page comment (\"Xen won't do the trap'n'emulate\" unless pinned); commit e57778a1 (mprotect PTE writes were \"two expensive trap-and-emulate faults\"); x86 ptep_get_and_clear = native xchg, no pv hook (asm/pgtable.h, 6.x)")
+            .does(.when(.fullMMTeardown, .row(.pgd_free), otherwise: .asWritten)),
     ]
 
     /// The hypercalls (kind .hypercall) and guest traps (kind .trap) it can emit.
@@ -131,287 +170,140 @@ public struct XenPVBackend: RuleTableBackend, Sendable {
     static let mmuextOpBytes = 24    // struct mmuext_op { u32 cmd; arg1 (8); arg2 (8) } with padding
     static let cpumaskBytes = 8      // cpumask_size() for ≤64 CPUs, after the mmuext_op (xen_flush_tlb_multi)
 
-    struct Entry {
-        var hypercall: TransitionID
-        var items: Int
-        var workCycles: Double
+    // MARK: the entries rows append (xen/multicalls.h xen_mc_entry, xen_extend_mmu_update / _mmuext_op)
+
+    static let mmuUpdate = Action.BatchEntry("mmu_update", argBytes: mmuUpdateBytes, work: ["xen.mmu_update_item"], coalesces: true)
+    static let uvm = Action.BatchEntry("update_va_mapping", work: ["xen.update_va_mapping_item"])
+    static let updateDescriptor = Action.BatchEntry("update_descriptor", work: ["xen.update_descriptor_item"])
+    static let stackSwitch = Action.BatchEntry("stack_switch", work: ["xen.simple_item"])
+    static let fpuTaskswitch = Action.BatchEntry("fpu_taskswitch", work: ["xen.simple_item"])
+    /// xen_pin_page / __xen_pgd_pin: a PIN_L1/L4_TABLE op, merged into a like last mmuext entry.
+    static let pin = mmuext(work: ["xen.pin_table_page"])
+    static let unpin = mmuext(work: ["xen.unpin_table_page"])
+
+    /// An mmuext_op entry (NEW_BASEPTR, SET_LDT, TLB_FLUSH_LOCAL …): consecutive ones coalesce
+    /// through xen_extend_mmuext_op unless the caller starts its own entry.
+    static func mmuext(work: [String] = [], coalesces: Bool = true) -> Action.BatchEntry {
+        Action.BatchEntry("mmuext_op", argBytes: mmuextOpBytes, work: ["xen.mmuext_item"] + work, coalesces: coalesces)
     }
 
+    /// xen_mc_batch; entries; xen_mc_issue(mode): queued, issued unless the CPU is lazy in `mode`.
+    static func queued(_ entries: [Action.BatchEntry], issue mode: LazyMode) -> Action {
+        .sequence(entries.map { .entry($0) } + [.issue(unlessLazy: mode, reason: "not-lazy")])
+    }
 
-    struct CPUState {
-        var lazy: LazyMode = .none
-        /// TIF_LAZY_MMU_UPDATES: lazy MMU was interrupted by a context switch.
-        var resumeLazyMMU = false
-        var entries: [Entry] = []
-        var argBytes = 0
-        /// After exit_mmap unpinned the tree, teardown writes and releases are plain stores.
-        var unpinned = false
+    /// A direct hypercall outside the multicall buffer: its item plus the round trip.
+    static func direct(_ hypercall: String, _ item: String) -> Action {
+        .sequence([.transition(hypercall, cost: item), .billedTo(hypercall, cost: "xen.hypercall")])
     }
 
     public let descriptor: BackendDescriptor
-    private let priced: PricedRules
-    private var cpus: [CPUState]
-    private let singleCallFlush: Bool
-    private let tlsChangedSlots: Int
-    private let c: Costs
-    private let t: IDs
-
-    struct Costs {
-        var hypercall, multicallEntry, mmuUpdate, mmuext, uvm, updateDescriptor, simple, iret: Double
-        var pin, unpin, flushLocal, invlpg, icr, shootdownWait, vcpuInfo, emulate: Double
-    }
-    struct IDs {
-        var multicall, mmuUpdate, mmuext, uvm, updateDescriptor, stackSwitch, fpuTaskswitch: TransitionID
-        var setSegmentBase, emulate, eventChannel: TransitionID
-    }
+    private var interpreter: ActionInterpreter<Multicalls>
 
     public init(profile: CostProfile, options: BackendOptions) throws {
-        singleCallFlush = try profile.flag("xen.single_call_flush")
-        tlsChangedSlots = Int(min(3, try profile.quantity("xen.load_tls_changed_slots")))
+        let singleCallFlush = try profile.flag("xen.single_call_flush")
         descriptor = BackendDescriptor(
             id: .xenPV, displayName: "xen-pv (\(profile.name))", transitions: Self.transitionKinds,
             flushReasons: Self.flushReasons,
             settings: [("batching", options.batching ? "on" : "off"),
                        ("single-entry flush", singleCallFlush ? "plain hypercall" : "multicall")])
         let hypercall = try profile.cycles("xen.hypercall")
-        priced = try PricedRules(rules: Self.rules, profile: profile, descriptor: descriptor,
-                                 overhead: [.hypercall: hypercall])
-        c = Costs(hypercall: hypercall, multicallEntry: try profile.cycles("xen.multicall_entry"),
-                  mmuUpdate: try profile.cycles("xen.mmu_update_item"), mmuext: try profile.cycles("xen.mmuext_item"),
-                  uvm: try profile.cycles("xen.update_va_mapping_item"),
-                  updateDescriptor: try profile.cycles("xen.update_descriptor_item"),
-                  simple: try profile.cycles("xen.simple_item"), iret: try profile.cycles("xen.iret_item"),
-                  pin: try profile.cycles("xen.pin_table_page"), unpin: try profile.cycles("xen.unpin_table_page"),
-                  flushLocal: try profile.cycles("native.tlb_flush_cr3"), invlpg: try profile.cycles("native.invlpg"),
-                  icr: try profile.cycles("native.x2apic_icr_write"), shootdownWait: try profile.cycles("native.tlb_shootdown_wait"),
-                  vcpuInfo: try profile.cycles("xen.vcpu_info_access"), emulate: try profile.cycles("xen.emulate_insn"))
         let d = descriptor
-        func id(_ n: String) throws -> TransitionID { try d.requiredTransitionID(n) }
-        t = IDs(multicall: try id("multicall"), mmuUpdate: try id("mmu_update"), mmuext: try id("mmuext_op"),
-                uvm: try id("update_va_mapping"), updateDescriptor: try id("update_descriptor"), stackSwitch: try id("stack_switch"),
-                fpuTaskswitch: try id("fpu_taskswitch"), setSegmentBase: try id("set_segment_base"),
-                emulate: try id("emulate_insn"), eventChannel: try id("event_channel_op"))
-        cpus = Array(repeating: CPUState(), count: max(options.cpuCount, 1))
-        batching = options.batching
+        let machine = Multicalls(
+            singleCallFlush: singleCallFlush, hypercall: hypercall, multicallEntry: try profile.cycles("xen.multicall_entry"),
+            mmuext: try profile.cycles("xen.mmuext_item"), flushLocal: try profile.cycles("native.tlb_flush_cr3"),
+            invlpg: try profile.cycles("native.invlpg"), icr: try profile.cycles("native.x2apic_icr_write"),
+            shootdownWait: try profile.cycles("native.tlb_shootdown_wait"),
+            multicall: try d.requiredTransitionID("multicall"), mmuextOp: try d.requiredTransitionID("mmuext_op"))
+        var settings = ActionSettings(profile: profile, options: options)
+        settings.batching = options.batching
+        interpreter = try ActionInterpreter(rules: Self.rules, descriptor: descriptor, settings: settings,
+                                            overhead: [.hypercall: hypercall], machine: machine)
     }
-
-    private let batching: Bool
-
-    // MARK: pricing
 
     public mutating func perform(_ call: PVCall, _ context: CallContext, _ ledger: inout Ledger) {
         // The TLB-shootdown IPI never exists under Xen PV: flush_tlb_multi was one MMUEXT.
         if context.ipiCause == .tlbShootdown { return }
-        if context.cpu >= cpus.count { cpus.append(contentsOf: repeatElement(CPUState(), count: context.cpu + 1 - cpus.count)) }
-        for _ in 0..<call.count { performOne(call, context, &ledger) }
-    }
-
-    private mutating func performOne(_ call: PVCall, _ ctx: CallContext, _ ledger: inout Ledger) {
-        let cpu = ctx.cpu
-        switch call.op {
-        // lazy modes
-        case .lazy_mmu_enter:
-            cpus[cpu].lazy = .mmu
-        case .lazy_mmu_leave:
-            flush(cpu, .lazyLeave, &ledger)
-            if cpus[cpu].lazy == .mmu { cpus[cpu].lazy = .none }
-        case .lazy_mmu_flush:
-            if mode(ctx) == .mmu { flush(cpu, .lazyFlush, &ledger) }
-        case .start_context_switch:
-            if cpus[cpu].lazy == .mmu {
-                flush(cpu, .lazyLeave, &ledger)
-                cpus[cpu].resumeLazyMMU = true
-            }
-            cpus[cpu].lazy = .cpu
-            cpus[cpu].unpinned = false
-        case .end_context_switch:
-            flush(cpu, .contextSwitch, &ledger)
-            cpus[cpu].lazy = cpus[cpu].resumeLazyMMU ? .mmu : .none
-            cpus[cpu].resumeLazyMMU = false
-
-        // batched page-table updates (mmu_update records coalesce into one entry)
-        case .set_pte, .pte_clear:
-            // __xen_set_pte: batched only in lazy MMU mode; otherwise a direct
-            // HYPERVISOR_mmu_update(1) that leaves the multicall buffer alone ("a hypercall is
-            // much cheaper" than trap-and-emulate).
-            if mode(ctx) == .mmu {
-                queue(cpu, t.mmuUpdate, bytes: Self.mmuUpdateBytes, work: c.mmuUpdate, coalesce: true, &ledger)
-            } else {
-                ledger.transition(t.mmuUpdate, cycles: c.hypercall + c.mmuUpdate)
-            }
-        case .set_pmd, .set_pud, .ptep_modify_prot_commit:
-            // xen_set_pmd_hyper / xen_ptep_modify_prot_commit: xen_mc_batch + extend + issue(MMU).
-            queue(cpu, t.mmuUpdate, bytes: Self.mmuUpdateBytes, work: c.mmuUpdate, coalesce: true, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .set_p4d:
-            queue(cpu, t.mmuUpdate, bytes: Self.mmuUpdateBytes, work: c.mmuUpdate, coalesce: true, &ledger)
-            queue(cpu, t.mmuUpdate, bytes: Self.mmuUpdateBytes, work: c.mmuUpdate, coalesce: true, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .write_cr3:
-            // NEW_BASEPTR + NEW_USER_BASEPTR via xen_extend_mmuext_op: one entry, two ops.
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
-            issue(cpu, ctx, .cpu, &ledger)
-        case .set_ldt:
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: true, &ledger)
-            issue(cpu, ctx, .cpu, &ledger)
-        case .flush_tlb_user, .flush_tlb_kernel:
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.flushLocal, coalesce: false, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .flush_tlb_one_user:
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.invlpg, coalesce: false, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .flush_tlb_multi:
-            // Xen flushes the other pCPUs itself (its own IPIs, not the guest's).
-            // xen_flush_tlb_multi: MMUEXT_INVLPG_MULTI for one page, else TLB_FLUSH_MULTI; the
-            // mask includes this CPU when it was in mm_cpumask.
-            let targets = call.flushTargets
-            let local = !call.flushIncludesLocal ? 0 : call.flushPages == 1 ? c.invlpg : c.flushLocal
-            let remote = targets > 0 ? Double(targets) * c.icr + c.shootdownWait : 0
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes + Self.cpumaskBytes, work: c.mmuext + local + remote,
-                  coalesce: false, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .load_tls:
-            for _ in 0..<tlsChangedSlots {
-                queue(cpu, t.updateDescriptor, bytes: 0, work: c.updateDescriptor, coalesce: false, &ledger)
-            }
-            issue(cpu, ctx, .cpu, &ledger)
-        case .load_sp0:
-            queue(cpu, t.stackSwitch, bytes: 0, work: c.simple, coalesce: false, &ledger)
-            issue(cpu, ctx, .cpu, &ledger)
-        case .write_cr0, .clts:
-            queue(cpu, t.fpuTaskswitch, bytes: 0, work: c.simple, coalesce: false, &ledger)
-            issue(cpu, ctx, .cpu, &ledger)
-        case .alloc_pte:
-            // xen_alloc_ptpage: __set_pfn_prot RO, then __pin_pagetable_pfn(PIN_L1) as its own entry.
-            queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.pin, coalesce: false, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .alloc_pmd, .alloc_pud:
-            queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .release_pte, .release_pmd, .release_pud:
-            if cpus[cpu].unpinned { ledger.charge(priced.cycles(of: .pgd_free)); return }
-            if call.op == .release_pte {  // xen_release_ptpage: UNPIN entry, then RW
-                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext, coalesce: false, &ledger)
-            }
-            queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-            issue(cpu, ctx, .mmu, &ledger)
-        case .enter_mmap:
-            // __xen_pgd_pin walks the tree: xen_pin_page = update_va_mapping RO entry, plus a
-            // PIN_L1_TABLE mmuext entry for PTE pages (split PTE locks; `arg` pages are taken as
-            // PTE pages); then the pgd (RO + PIN_L4) and the user pgd (RO + PIN_L4);
-            // xen_mc_issue(0). Slots run out every 16 pages: "never more than a batch size".
-            for _ in 0..<Int(call.arg) {
-                queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.pin, coalesce: true, &ledger)
-            }
-            for _ in 0..<2 {
-                queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.pin, coalesce: true, &ledger)
-            }
-            issue(cpu, ctx, .none, &ledger)
-            cpus[cpu].unpinned = false
-        case .exit_mmap:
-            // __xen_pgd_unpin: UNPIN pgd + user pgd (one coalesced mmuext entry), user pgd RW,
-            // then per PTE page an UNPIN entry and an update_va_mapping RW entry; xen_mc_issue(0).
-            // (xen_drop_mm_ref's IPIs to CPUs still on this cr3 are not modelled: normally none.)
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.unpin, coalesce: true, &ledger)
-            queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.unpin, coalesce: true, &ledger)
-            queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-            for _ in 0..<Int(call.arg) {
-                queue(cpu, t.mmuext, bytes: Self.mmuextOpBytes, work: c.mmuext + c.unpin, coalesce: true, &ledger)
-                queue(cpu, t.uvm, bytes: 0, work: c.uvm, coalesce: false, &ledger)
-            }
-            issue(cpu, ctx, .none, &ledger)
-            cpus[cpu].unpinned = true
-        case .pgd_free:
-            cpus[cpu].unpinned = false
-            priced.price(call.op, count: 1, &ledger)
-        case .pte_direct_write where cpus[cpu].unpinned:
-            ledger.charge(priced.cycles(of: .pgd_free))
-
-        // explicit xen_mc_flush before these direct hypercalls
-        case .write_gdt_entry, .write_ldt_entry, .load_idt:
-            flush(cpu, .explicit, &ledger)
-            priced.price(call.op, count: 1, &ledger)
-        case .load_gdt:
-            // two update_va_mapping (RO aliases) + set_gdt
-            ledger.transition(t.uvm, cycles: 2 * (c.hypercall + c.uvm), count: 2)
-            priced.price(call.op, count: 1, &ledger)
-        case .alloc_ldt, .free_ldt:
-            ledger.transition(t.uvm, cycles: 2 * (c.hypercall + c.uvm), count: 2)
-        case .send_ipi:
-            let n = max(call.arg, 1)
-            ledger.transition(t.eventChannel, cycles: Double(n) * priced.cycles(of: .send_ipi), count: n)
-        case .write_msr:
-            switch call.arg {
-            case MSR.fsBase, MSR.gsBase, MSR.kernelGSBase:
-                ledger.transition(t.setSegmentBase, cycles: c.hypercall + c.simple)
-            case MSR.star, MSR.lstar, MSR.cstar, MSR.syscallMask, MSR.sysenterCS, MSR.sysenterESP, MSR.sysenterEIP:
-                ledger.charge(c.vcpuInfo)
-            default:
-                ledger.transition(t.emulate, cycles: c.emulate)
-            }
-        default:
-            priced.price(call.op, count: 1, &ledger)
-        }
+        interpreter.perform(call, context, &ledger)
     }
 
     public mutating func finish(_ ledger: inout Ledger) {
-        for cpu in cpus.indices { flush(cpu, .end, &ledger) }
-    }
-
-    /// The lazy mode calls see: NONE in interrupt context (xen_get_lazy_mode: in_interrupt()).
-    @inline(__always)
-    private func mode(_ ctx: CallContext) -> LazyMode {
-        ctx.inInterrupt || !batching ? .none : cpus[ctx.cpu].lazy
-    }
-
-    /// xen_mc_entry / xen_mc_extend_args (multicalls.c __xen_mc_entry: slots are checked before
-    /// argument space; argument offsets are 8-byte aligned, which all sizes here already are).
-    private mutating func queue(_ cpu: Int, _ hypercall: TransitionID, bytes: Int, work: Double, coalesce: Bool,
-                                _ ledger: inout Ledger) {
-        if coalesce, let last = cpus[cpu].entries.last, last.hypercall == hypercall,
-           cpus[cpu].argBytes + bytes < Self.multicallArgBytes {
-            cpus[cpu].entries[cpus[cpu].entries.count - 1].items += 1
-            cpus[cpu].entries[cpus[cpu].entries.count - 1].workCycles += work
-            cpus[cpu].argBytes += bytes
-            return
-        }
-        if cpus[cpu].entries.count == Self.multicallSlots {
-            flush(cpu, .slotsFull, &ledger)
-        } else if cpus[cpu].argBytes + bytes >= Self.multicallArgBytes {
-            flush(cpu, .argsFull, &ledger)
-        }
-        cpus[cpu].entries.append(Entry(hypercall: hypercall, items: 1, workCycles: work))
-        cpus[cpu].argBytes += bytes
-    }
-
-    /// xen_mc_issue(mode): flush unless the CPU is in that lazy mode.
-    private mutating func issue(_ cpu: Int, _ ctx: CallContext, _ lazy: LazyMode, _ ledger: inout Ledger) {
-        let m = mode(ctx)
-        if lazy == .none || m != lazy { flush(cpu, .notLazy, &ledger) }
-    }
-
-    /// xen_mc_flush: one entry → that hypercall alone (modern); otherwise HYPERVISOR_multicall.
-    private mutating func flush(_ cpu: Int, _ reason: Reason, _ ledger: inout Ledger) {
-        let entries = cpus[cpu].entries
-        guard !entries.isEmpty else { return }
-        if entries.count == 1 && singleCallFlush {
-            ledger.transition(entries[0].hypercall, cycles: c.hypercall + entries[0].workCycles)
-        } else {
-            var cycles = c.hypercall
-            for e in entries { cycles += c.multicallEntry + e.workCycles }
-            ledger.transition(t.multicall, cycles: cycles)
-        }
-        ledger.batchFlushed(entries: entries.count, reason: reason.rawValue)
-        cpus[cpu].entries.removeAll(keepingCapacity: true)
-        cpus[cpu].argBytes = 0
+        interpreter.finish(reason: Reason.end.rawValue, &ledger)
     }
 
     /// Queued entries on `cpu` (for tests).
     public func queuedEntries(cpu: Int) -> [(hypercall: String, items: Int)] {
-        cpus[cpu].entries.map { (descriptor.transitions[$0.hypercall].name, $0.items) }
+        interpreter.cpus[cpu].queue.entries.map { (descriptor.transitions[$0.hypercall].name, $0.items) }
+    }
+
+    /// The per-CPU multicall buffer (xen/multicalls.c): 32 entries, 512 bytes of arguments.
+    struct Buffer: BatchQueue {
+        struct Entry: Sendable {
+            var hypercall: TransitionID
+            var items: Int
+            var workCycles: Double
+        }
+        var entries: [Entry] = []
+        var argBytes = 0
+        var isEmpty: Bool { entries.isEmpty }
+    }
+
+    /// The multicall machinery beside the table: appending (with coalescing and the two
+    /// "full" rules) and flushing, plus the one named exception, `xen_flush_tlb_multi`.
+    struct Multicalls: BackendStateMachine {
+        typealias Queue = Buffer
+        enum Exception: String, Sendable { case flushTLBMulti = "xen_flush_tlb_multi" }
+
+        let singleCallFlush: Bool
+        let hypercall, multicallEntry, mmuext, flushLocal, invlpg, icr, shootdownWait: Double
+        let multicall, mmuextOp: TransitionID
+
+        /// xen_mc_entry / xen_mc_extend_args (multicalls.c __xen_mc_entry: slots are checked
+        /// before argument space; argument offsets are 8-byte aligned, which all sizes here
+        /// already are).
+        func append(_ e: ResolvedEntry, _ cpu: inout LazyCPU<Buffer>, _ ledger: inout Ledger) {
+            if e.coalesces, let last = cpu.queue.entries.last, last.hypercall == e.hypercall,
+               cpu.queue.argBytes + e.argBytes < XenPVBackend.multicallArgBytes {
+                cpu.queue.entries[cpu.queue.entries.count - 1].items += 1
+                cpu.queue.entries[cpu.queue.entries.count - 1].workCycles += e.work
+                cpu.queue.argBytes += e.argBytes
+                return
+            }
+            if cpu.queue.entries.count == XenPVBackend.multicallSlots {
+                flush(&cpu, reason: Reason.slotsFull.rawValue, &ledger)
+            } else if cpu.queue.argBytes + e.argBytes >= XenPVBackend.multicallArgBytes {
+                flush(&cpu, reason: Reason.argsFull.rawValue, &ledger)
+            }
+            cpu.queue.entries.append(Buffer.Entry(hypercall: e.hypercall, items: 1, workCycles: e.work))
+            cpu.queue.argBytes += e.argBytes
+        }
+
+        /// xen_mc_flush: one entry → that hypercall alone (modern); otherwise HYPERVISOR_multicall.
+        func flush(_ cpu: inout LazyCPU<Buffer>, reason: Int, _ ledger: inout Ledger) {
+            let entries = cpu.queue.entries
+            guard !entries.isEmpty else { return }
+            if entries.count == 1 && singleCallFlush {
+                ledger.transition(entries[0].hypercall, cycles: hypercall + entries[0].workCycles)
+            } else {
+                var cycles = hypercall
+                for e in entries { cycles += multicallEntry + e.workCycles }
+                ledger.transition(multicall, cycles: cycles)
+            }
+            ledger.batchFlushed(entries: entries.count, reason: reason)
+            cpu.queue.entries.removeAll(keepingCapacity: true)
+            cpu.queue.argBytes = 0
+        }
+
+        /// xen_flush_tlb_multi: MMUEXT_INVLPG_MULTI for one page, else TLB_FLUSH_MULTI, with the
+        /// cpumask after the op; the mask includes this CPU when it was in mm_cpumask. Xen
+        /// flushes the other pCPUs itself (its own IPIs, not the guest's).
+        func run(_ exception: Exception, _ call: PVCall, lazy: LazyMode, _ cpu: inout LazyCPU<Buffer>, _ ledger: inout Ledger) {
+            let targets = call.flushTargets
+            let local = !call.flushIncludesLocal ? 0 : call.flushPages == 1 ? invlpg : flushLocal
+            let remote = targets > 0 ? Double(targets) * icr + shootdownWait : 0
+            append(ResolvedEntry(hypercall: mmuextOp, argBytes: XenPVBackend.mmuextOpBytes + XenPVBackend.cpumaskBytes,
+                                 work: mmuext + local + remote, coalesces: false), &cpu, &ledger)
+            if lazy != .mmu { flush(&cpu, reason: Reason.notLazy.rawValue, &ledger) }
+        }
     }
 }
