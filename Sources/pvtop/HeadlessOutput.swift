@@ -15,11 +15,14 @@ struct HeadlessOutput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write the summary as JSON to FILE.", valueName: "file"))
     var json: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write the per-transition table (count, shares of count and time, cycles per event) as CSV to FILE; see docs/csv.md.", valueName: "file"))
+    var transitionsCsv: String?
+
     @Option(name: .long, help: ArgumentHelp("Write HdrHistogram .hgrm percentile files (engine × event class) into DIR.", valueName: "dir"))
     var hgrm: String?
 
     /// Any output file asked for implies headless.
-    var isRequested: Bool { csv != nil || json != nil || hgrm != nil }
+    var isRequested: Bool { csv != nil || json != nil || hgrm != nil || transitionsCsv != nil }
 
     /// Replays to the end (or a stop signal), writing the CSV as it goes, then the JSON, the
     /// .hgrm files and the summary. SIGTERM/SIGINT/SIGHUP end the replay early: everything
@@ -35,7 +38,12 @@ struct HeadlessOutput: ParsableArguments {
         try csvFile?.close()
         if let json {
             let file = try OutputFile(path: json)
-            try file.write(Summary.json(final))
+            try file.write(Summary.json(final, filter: replay.configuration.filter))
+            try file.close()
+        }
+        if let transitionsCsv {
+            let file = try OutputFile(path: transitionsCsv)
+            try file.write(TransitionsCSV.text(final))
             try file.close()
         }
         if let hgrm {
@@ -46,10 +54,14 @@ struct HeadlessOutput: ParsableArguments {
                 try file.close()
             }
         }
-        // The summary goes to stdout unless the CSV does.
-        if csv != "-" {
+        // An empty result is a warning on stderr too, whatever else is written (EmptyResult).
+        if let warning = EmptyResult.warning(final, filter: replay.configuration.filter, finished: true) {
+            printError("warning: \(warning)")
+        }
+        // The summary goes to stdout unless a CSV does.
+        if csv != "-" && transitionsCsv != "-" {
             let out = try OutputFile(path: "-")
-            try out.write(Summary.text(final))
+            try out.write(Summary.text(final, filter: replay.configuration.filter))
             try out.flush()
         }
         if let sig = RecordingSignals.pending { throw ExitCode(128 + sig) }

@@ -31,47 +31,68 @@ import Testing
         #expect(ended.text.contains("■ end"))
     }
 
-    @Test func transitionBreakdownListsNamesLargestFirstWithShareAndBar() {
+    @Test func transitionBreakdownRanksByTimeWithCountShareOfTimeAndBar() {
         let b = render(TransitionBreakdown(engine: Fixtures.xen(), theme: theme, barStyle: theme.bar), 34, 5)
         #expect(b.text == """
-            mmu_update   600  60% ████████████
-            mmuext_op    250  25% █████
-            multicall    100  10% ██
-            pte_write     50   5% █
+            pte_write     50  38% ████████████
+            mmu_update   600  29% █████████
+            mmuext_op    250  24% ███████▌
+            multicall    100  10% ███
 
             """)
     }
 
-    @Test func counterTableShowsKindsWithTotalsSharesAndRates() {
+    @Test func counterTableRanksByTimeWithCountTimeShareAverageAndRate() {
         let before = Fixtures.xen(transitions: [500, 240, 60, 50])
         let t = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
-                             sort: .rate, drillDown: false, theme: theme)
-        let b = render(t, 48, 6)
+                             sort: .time, drillDown: false, theme: theme)
+        let b = render(t, 64, 6)
+        // The trap is 5 % of the count and 38 % of the time (8.00k cycles each).
         #expect(b.text == """
-            ┌ counters · xen-pv ───────────────────────────┐
-            │ Event                   Total %Total   Rate/s│
-            │ hypercall                 950    95%      300│
-            │ trap                       50     5%        0│
-            │ Total                   1.00k             300│
-            └──────────────────────────────────────────────┘
+            ┌ counters · xen-pv ─────────────────── sort: time (o) x drill ┐
+            │ Event                       Count  %Cnt %Time Avg cyc  Rate/s│
+            │ hypercall                     950   95%   62%     684     300│
+            │ trap                           50    5%   38%   8.00k       0│
+            │ Total                       1.00k  100%  100%   1.05k     300│
+            └──────────────────────────────────────────────────────────────┘
             """)
     }
 
-    @Test func counterTableDrillDownShowsPerReasonChildrenSortedByRate() {
+    @Test func counterTableDrillDownRanksChildrenByTimeUnlessSortedOtherwise() {
         let before = Fixtures.xen(transitions: [500, 240, 60, 50])
-        let t = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
-                             sort: .rate, drillDown: true, theme: theme)
-        #expect(t.rows().map(\.name) == ["hypercall", "hypercall(mmu_update)", "hypercall(multicall)",
-                                         "hypercall(mmuext_op)", "trap", "trap(pte_write)"])
-        let byTotal = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
-                                   sort: .total, drillDown: true, theme: theme)
-        #expect(byTotal.rows().map(\.name) == ["hypercall", "hypercall(mmu_update)", "hypercall(mmuext_op)",
-                                               "hypercall(multicall)", "trap", "trap(pte_write)"])
+        let byTime = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                                  sort: .time, drillDown: true, theme: theme)
+        // mmu_update is the most frequent hypercall but the trap costs more than all of them.
+        #expect(byTime.rows().map(\.name) == ["hypercall", "mmu_update", "mmuext_op", "multicall", "trap", "pte_write"])
+        #expect(byTime.rows().map(\.cycles) == [650_000, 300_000, 250_000, 100_000, 400_000, 400_000])
+        let byRate = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                                  sort: .rate, drillDown: true, theme: theme)
+        #expect(byRate.rows().map(\.name) == ["hypercall", "mmu_update", "multicall", "mmuext_op", "trap", "pte_write"])
+        let byCount = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                                   sort: .count, drillDown: true, theme: theme)
+        #expect(byCount.rows().map(\.name) == ["hypercall", "mmu_update", "mmuext_op", "multicall", "trap", "pte_write"])
+        let kvm = CounterTable(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), sort: .time,
+                               drillDown: true, theme: theme)
+        #expect(kvm.rows().map(\.name) == ["vm_exit", "HLT", "MSR_WRITE"])   // 100 HLT cost twice 300 MSR_WRITE
+    }
+
+    @Test func counterTableScrollsToKeepTheCursorRowInView() {
+        let t = CounterTable(engine: Fixtures.xen(), previous: nil, basis: RateBasis(seconds: 0), sort: .time,
+                             drillDown: true, theme: theme, cursor: 5, focused: true)
+        let b = render(t, 64, 7)   // room for 3 of 6 rows
+        #expect(b.line(0).contains("4-6/6"))
+        #expect(b.line(2).contains("multicall"))
+        #expect(b.line(4).contains("pte_write"))
+        #expect(b.text.contains("Total"))   // the total stays below the window
+        #expect(CounterTable.firstVisibleRow(cursor: 0, rows: 6, visible: 3) == 0)
+        #expect(CounterTable.firstVisibleRow(cursor: 3, rows: 6, visible: 3) == 2)
+        #expect(CounterTable.firstVisibleRow(cursor: 5, rows: 6, visible: 3) == 3)
+        #expect(CounterTable.firstVisibleRow(cursor: 1, rows: 2, visible: 3) == 0)
     }
 
     @Test func counterTableForNativeListsEventClasses() {
         let native = Fixtures.native(latencies: [.pageFault: [500, 600, 700], .syscall: [90]])
-        let t = CounterTable(engine: native, previous: nil, basis: RateBasis(seconds: 0), sort: .total, drillDown: false, theme: theme)
+        let t = CounterTable(engine: native, previous: nil, basis: RateBasis(seconds: 0), sort: .count, drillDown: false, theme: theme)
         #expect(t.rows().map(\.name) == ["page_fault", "syscall"])
         #expect(t.rows().map(\.rate) == [nil, nil])
     }
@@ -109,8 +130,8 @@ import Testing
             ┌ kvm ──────────────── 1.04× +4% ┐
             │sim 1.04 ms   ev 1.00k ops 4.00k│
             │VM exits                     400│
-            │MSR_WRITE   300  75% ███████████│
-            │HLT         100  25% ███▋       │
+            │HLT         100  67% ███████████│
+            │MSR_WRITE   300  33% █████▌     │
             │pv_eoi ✓  pv_ipi ✗              │
             │                                │
             └────────────────────────────────┘
@@ -120,7 +141,11 @@ import Testing
     @Test func engineColumnDrawsTheSlowdownTrendWhenRowsAreSpare() {
         let column = EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme,
                                   history: [1.0, 1.02, 1.04])
-        #expect(render(column, 34, 12).line(2) == "│trend ▁▅█                       │")
+        // The scale is the legend: lowest to highest of the points drawn.
+        #expect(render(column, 34, 12).line(2) == "│trend ▁▅█ 1.00–1.04×            │")
+        let flat = EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme,
+                                history: [1.04, 1.041, 1.04])
+        #expect(render(flat, 34, 12).line(2) == "│trend ▄▄▄ 1.04×                 │")
         #expect(!render(column, 34, 8).text.contains("trend"))   // no spare rows: breakdown first
     }
 
@@ -190,7 +215,7 @@ import Testing
 
     @Test func keyBarKeepsHelpAndQuitWhenNarrow() {
         let wide = render(KeyBar(state: Fixtures.state(), theme: theme), 160, 1)
-        #expect(wide.text.hasPrefix("F1Help SpacePause .Step +-Speed ←→Seek bBackends"))
+        #expect(wide.text.hasPrefix("F1Help SpacePause .Step +-Speed ←→Seek TabPanel bBackends"))
         let narrow = render(KeyBar(state: Fixtures.state(), theme: theme), 30, 1)
         #expect(narrow.text.hasPrefix("F1Help"))
         #expect(narrow.text.contains("qQuit"))
@@ -235,7 +260,7 @@ import Testing
         #expect(b.text.contains("No cache or TLB effects"))
         #expect(b.text.contains("Recorded gaps are taken as native time"))
         let top = render(HelpOverlay(scroll: 0, theme: theme), 100, 40)
-        #expect(top.text.contains("kvm_stat's table"))
+        #expect(top.text.contains("perf kvm stat report's table"))
         #expect(top.text.contains("q F10 Ctrl-C  quit"))
     }
 

@@ -33,6 +33,9 @@ public struct HeaderBar: Widget {
         if !filter.isEmpty {
             x = buffer.put("  filter: " + FilterForm.describe(filter), x: x, y: row.y, style: theme.headerAccent, clip: row)
         }
+        if let warning = EmptyResult.warning(snapshot, filter: filter, finished: snapshot.finished) {
+            x = buffer.put("  ⚠ " + warning, x: x, y: row.y, style: theme.warning, clip: row)
+        }
         let profile = "profile: \(snapshot.profileName) "
         if x + 2 + profile.count <= row.maxX {
             buffer.put(profile, in: row, style: theme.header, alignRight: true)
