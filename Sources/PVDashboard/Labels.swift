@@ -96,7 +96,7 @@ public enum Labels {
         var counts: [String: Int] = [:]
         for l in labels { counts[l, default: 0] += 1 }
         for i in labels.indices where counts[labels[i], default: 0] > 1 {
-            let suffix = "#\(i + 1)"
+            let suffix = String("#\(i + 1)".suffix(width))
             labels[i] = String(labels[i].prefix(max(width - suffix.count, 0))) + suffix
         }
         return labels
@@ -104,6 +104,7 @@ public enum Labels {
 
     /// The name, its table abbreviation, or its middle cut, whichever first fits.
     public static func shorten(_ name: String, width: Int) -> String {
+        guard width > 0 else { return "" }   // a column narrower than nothing (tiny terminals)
         if name.count <= width { return name }
         // A KVM child row reads `vm_exit(PREEMPTION_TIMER)`: abbreviate inside the parentheses.
         if let open = name.firstIndex(of: "("), name.hasSuffix(")") {
@@ -116,6 +117,7 @@ public enum Labels {
 
     /// `LHCALL_SET_PMD` at 9 → `LHCA…_PMD`: the start says the family, the end which one.
     public static func middleCut(_ name: String, width: Int) -> String {
+        guard width > 0 else { return "" }
         if name.count <= width { return name }
         if width <= 2 { return String(name.prefix(width)) }
         let keep = width - 1

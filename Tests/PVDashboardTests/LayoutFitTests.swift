@@ -24,8 +24,12 @@ import Testing
             for (i, _) in d.flushReasons.enumerated() { m.flushReasonCounts[i] = UInt64(5 + i) }
             m.batchSizes[3] = 10
             m.batchedEntries = 30
-            m.classCounts[EventClass.pageFault.index] = 500
-            m.latency[EventClass.pageFault.index].record(700)
+            // Every class with a wide count and median (the native column's longest lines).
+            for c in EventClass.allCases {
+                m.classCounts[c.index] = 10_000 + UInt64(c.index) * 1_111
+                m.classCycles[c.index] = Double(c.index + 1) * 1e6
+                m.latency[c.index].record(1_234_567)
+            }
             m.cpuClockNanoseconds = [1_000_000 * (1 + Double(e) / 10), 1_000_000]
             return EngineSnapshot(descriptor: d, metrics: m, slowdown: 1 + Double(e) / 10)
         }
@@ -69,6 +73,12 @@ import Testing
         #expect(Labels.shorten("PREEMPTION_TIMER", width: 12) == "PREEMPT_TMR")
         #expect(Labels.shorten("vm_exit(PREEMPTION_TIMER)", width: 20) == "vm_exit(PREEMPT_TMR)")
         #expect(Labels.fit(["LHCALL_SET_PMD", "LHCALL_SET_PTE"], width: 8) == ["LHCA…PMD", "LHCA…PTE"])
+        // No room at all is an empty label, never a trap (a column squeezed below its numbers).
+        for width in -3...2 {
+            #expect(Labels.shorten("context_switch", width: width).count <= max(width, 0))
+            #expect(Labels.middleCut("context_switch", width: width).count <= max(width, 0))
+            #expect(Labels.fit(["a_long_name", "another_one"], width: width).allSatisfy { $0.count <= max(width, 0) })
+        }
     }
 
     @Test func fitNeverGivesTwoRowsTheSameLabel() throws {
@@ -138,6 +148,16 @@ import Testing
             #expect(reached == ["latency ·", "counters ·", "batching"], "\(w)×\(h): \(reached)")
             let keys = frame(snapshot, w, h).line(h - 1)
             #expect(keys.contains("TabPanel"), "\(w)×\(h) key bar: \(keys)")
+        }
+    }
+
+    @Test func everySizeFromTheMinimumUpRendersWithoutATrap() throws {
+        let snapshot = try Self.worstCaseSnapshot()
+        for (w, h) in [(80, 24), (81, 25), (90, 24), (100, 30), (120, 40), (140, 30), (160, 48), (200, 60), (240, 70)] {
+            for focus in DashboardState.Focus.allCases {
+                let b = frame(snapshot, w, h) { $0.focus = focus; $0.drillDown = true }
+                #expect(b.line(0).hasPrefix(" pvtop"), "\(w)×\(h)")
+            }
         }
     }
 

@@ -168,7 +168,7 @@ import Testing
         let b = render(LatencyPanel(engines: [native, xen], eventClass: .pageFault, theme: theme), 70, 12)
         // Histograms keep 2 significant digits: 600 reads back as its bucket's top, 603.
         #expect(b.text == """
-            ┌ latency · page_fault · ns, log2 buckets ─────── n=31  v/Tab: class ┐
+            ┌ latency · page_fault · ns, log2 buckets ─────────── n=31  v: class ┐
             │                native                     xen-pv                   │
             │     [512, 1K)     30 ███████████████████                           │
             │      [1K, 2K)      1 ▋                       30 ██████████████████ │
@@ -261,7 +261,8 @@ import Testing
         #expect(b.text.contains("Recorded gaps are taken as native time"))
         let top = render(HelpOverlay(scroll: 0, theme: theme), 100, 40)
         #expect(top.text.contains("perf kvm stat report's table"))
-        #expect(top.text.contains("q F10 Ctrl-C  quit"))
+        let keys = render(HelpOverlay(scroll: 12, theme: theme), 100, 40)
+        #expect(keys.text.contains("q F10 Ctrl-C  quit"))
     }
 
     @Test func menusShowCheckboxesAndTheCursor() {

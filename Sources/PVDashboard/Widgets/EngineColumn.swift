@@ -41,6 +41,11 @@ public struct EngineColumn: Widget {
             guard y < inner.maxY else { return }
             let r = inner.row(y - inner.y)
             var right = right, left = left
+            // An abbreviation from the table keeps both parts; a cut name is the last resort.
+            if left.count + 1 + right.count > r.width, let short, !right.isEmpty {
+                let s = short(r.width - right.count - 1)
+                if !s.contains("…") && !s.contains("#") && !s.isEmpty { left = s }
+            }
             if left.count + 1 + right.count > r.width, let fallback { right = fallback }
             if left.count + 1 + right.count > r.width, let short, !right.isEmpty { left = short(r.width - right.count - 1) }
             let shownLeft = right.isEmpty ? left : String(left.prefix(max(r.width - right.count - 1, 0)))
@@ -130,7 +135,7 @@ public struct EngineColumn: Widget {
     /// For columns too narrow for `hypercalls 7.47k`.
     static func shortKindLabel(_ kind: TransitionKind) -> String {
         switch kind {
-        case .hypercall: return "hcalls"
+        case .hypercall: return "hcall"
         case .vmExit: return "exits"
         case .romCall: return "ROM"
         case .trap: return "traps"

@@ -59,9 +59,9 @@ public struct LatencyPanel: Widget {
         let samples = histograms[0].totalCount
         let inner = area.inner
         guard histograms.contains(where: { $0.totalCount > 0 }) else {
-            buffer.box(area, title: "latency · \(eventClass.label)", rightTitle: "v/Tab: class",
+            buffer.box(area, title: "latency · \(eventClass.label)", rightTitle: "v: class",
                        border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
-            buffer.put(" no \(eventClass.label) events yet (or filtered out): v/Tab picks another class",
+            buffer.put(" no \(eventClass.label) events yet (or filtered out): v picks another class",
                        in: inner.row(0), style: theme.dim)
             return
         }
@@ -95,7 +95,7 @@ public struct LatencyPanel: Widget {
         let keys = buckets.flatMap(\.keys)
         var ladderTop = inner.maxY - ladderRows
         buffer.box(area, title: "latency · \(eventClass.label) · ns, log2 buckets" + (k == 0 ? "" : " ÷\(1 << k)"),
-                   rightTitle: "n=\(Format.count(samples))  v/Tab: class",
+                   rightTitle: "n=\(Format.count(samples))  v: class",
                    border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
         if bucketRows > 0, let lo = keys.min(), let hi = keys.max() {
             // When there are more buckets than rows, keep the rows around native's busiest one.
