@@ -254,6 +254,30 @@ import Testing
         #expect(b.text.contains("██████  ██  ██████      ██"))
     }
 
+    @Test func extraCostBarSplitsTheExtraCyclesByKindOfKernelWork() {
+        // Every event class belongs to exactly one part.
+        let classes = ExtraCostBar.parts.flatMap(\.classes)
+        #expect(classes.count == EventClass.allCases.count && Set(classes) == Set(EventClass.allCases))
+        #expect(Set(ExtraCostBar.parts.map(\.glyph)).count == ExtraCostBar.parts.count)
+        var native = Fixtures.native(), xen = Fixtures.xen()
+        native.metrics.classCycles[EventClass.pageFault.index] = 1_000
+        xen.metrics.classCycles[EventClass.pageFault.index] = 7_000     // +6000 MMU
+        native.metrics.classCycles[EventClass.syscall.index] = 1_000
+        xen.metrics.classCycles[EventClass.syscall.index] = 3_000       // +2000 syscall
+        native.metrics.classCycles[EventClass.idle.index] = 500
+        xen.metrics.classCycles[EventClass.idle.index] = 100            // cheaper: adds nothing
+        let extra = ExtraCostBar.extraCycles(xen, over: native)
+        #expect(extra[0] == 6_000 && extra[1] == 2_000 && extra[5] == 0)
+        #expect(ExtraCostBar.cells(extra, width: 8) == [6, 2, 0, 0, 0, 0, 0])
+        #expect(ExtraCostBar.cells([1, 1, 1], width: 10).reduce(0, +) == 10)
+        #expect(ExtraCostBar.cells([0, 0], width: 10) == [0, 0])
+        let b = render(ExtraCostBar(engine: xen, native: native, theme: theme), 8, 1)
+        #expect(b.text == "██████▓▓")
+        let headline = render(Headline(engines: [native, xen], theme: theme), 120, 20)
+        #expect(headline.text.contains("extra cycles beyond native: █ MMU / page tables  ▓ syscall entry"))
+        #expect(headline.text.contains("███▓"))
+    }
+
     @Test func helpOverlayExplainsBlindSpots() {
         let b = render(HelpOverlay(scroll: 100, theme: theme), 100, 40)
         #expect(b.text.contains("No device I/O"))
