@@ -19,7 +19,11 @@ let package = Package(
         // ncursesw: the only C the dashboard touches; shim.h wraps macros and globals.
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses",
                        providers: [.apt(["libncurses-dev"])]),
-        .target(name: "PVTrace", dependencies: ["CDecompress"]),
+        // libtracecmd + libtraceevent + libtracefs (trace-cmd 3.1.6, libtraceevent 1.7.1,
+        // libtracefs 1.6.4 on Debian 12): trace.dat in and out, event formats, tracefs instances.
+        .systemLibrary(name: "CTraceCmd", path: "Sources/CTraceCmd", pkgConfig: "libtracecmd",
+                       providers: [.apt(["libtracecmd-dev", "libtraceevent-dev", "libtracefs-dev"])]),
+        .target(name: "PVTrace", dependencies: ["CDecompress", "CTraceCmd"]),
         .target(name: "PVKernel", dependencies: [
             "PVTrace",
             .product(name: "Histogram", package: "hdrhistogram-swift"),

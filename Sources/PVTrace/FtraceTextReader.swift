@@ -7,7 +7,8 @@ import Darwin
 #endif
 
 /// Streaming reader of ftrace text: tracefs `trace` (with or without the TGID column),
-/// `trace_pipe`, and `trace-cmd report` (plain, `-l`, `-t`, `-R`, with an `instance:` prefix).
+/// `trace_pipe`, and `trace-cmd report` (plain, `-l`, `-t`, `-R`, with an `instance:` prefix
+/// and its `CPU:n [k EVENTS DROPPED]` lines).
 ///
 /// Lines are parsed in place in one fixed buffer, so memory does not grow with the trace;
 /// strings are built only for a new task name, a new event name, a marker or a warning.
@@ -233,6 +234,9 @@ public final class FtraceTextReader: TraceSource {
         if eventCount == 0 { try checkNotBinary(b) }
         if c == 0x43 && b.hasPrefix("CPU", at: k) {  // 'C'
             if let record = try parseCPULine(b, from: k) { return record }
+        } else if let j = Self.afterInstancePrefix(b, from: k), b.hasPrefix("CPU:", at: j) {
+            // trace-cmd report of an instance: `pvuxtc: CPU:1 [31707 EVENTS DROPPED]`.
+            if let record = try parseCPULine(b, from: j) { return record }
         }
         if eventCount == 0 && parseTraceCmdPreamble(b, from: k) { return nil }
         if let event = try parseEvent(b, from: k) {
@@ -337,6 +341,18 @@ public final class FtraceTextReader: TraceSource {
         return nil
     }
 
+    /// Where the line goes on after trace-cmd report's buffer-name prefix (`name: `, printed
+    /// before each line of an instance buffer, trace-cmd tracecmd/trace-read.c
+    /// print_handle_file), or nil when the first word does not end in a colon.
+    static func afterInstancePrefix(_ b: LineBytes, from k0: Int) -> Int? {
+        var k = k0
+        while k < b.count && b[k] != 0x20 && b[k] != 0x3a { k += 1 }
+        guard k > k0, b[k] == 0x3a, b[k + 1] == 0x20 else { return nil }
+        k += 1
+        b.skipSpaces(&k)
+        return k
+    }
+
     /// trace-cmd report's first lines: `version = 6`, `cpus=2`, `CPU 0 is empty`.
     private func parseTraceCmdPreamble(_ b: LineBytes, from k0: Int) -> Bool {
         if b.hasPrefix("cpus=", at: k0) {
@@ -344,11 +360,13 @@ public final class FtraceTextReader: TraceSource {
             if let n = b.decimal(&k), k == b.count, n <= UInt64(Self.maxCPU + 1) {
                 headerFields.cpuCount = max(headerFields.cpuCount, Int(n))
                 sawTraceCmdPreamble = true
+                headerFields.format = .traceCmdReport
                 return true
             }
         }
         if b.hasPrefix("version = ", at: k0) || (b.hasPrefix("CPU ", at: k0) && b.find(" is empty", from: k0) != nil) {
             sawTraceCmdPreamble = true
+            headerFields.format = .traceCmdReport
             return true
         }
         return false
@@ -369,7 +387,8 @@ public final class FtraceTextReader: TraceSource {
         while open + 1 < b.count, let hit = memchr(b.base + open + 1, 0x5b, b.count - open - 1) {
             let o = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - b.base
             var q = o + 1
-            if b[o - 1] == 0x20, let v = b.decimal(&q), b[q] == 0x5d, b[q + 1] == 0x20 {
+            if b[o - 1] == 0x20, let v = b.decimal(&q), b[q] == 0x5d, b[q + 1] == 0x20,
+               Self.followsTaskPid(b, bracket: o, floor: k0) {
                 guard v <= UInt64(Self.maxCPU) else {
                     try warn("CPU number \(v) out of range")
                     return nil
@@ -378,6 +397,13 @@ public final class FtraceTextReader: TraceSource {
                 break
             }
             open = o
+        }
+        if cpuValue < 0, let column = Self.latencyCPUColumn(b, from: k0) {
+            guard column.cpu <= UInt64(Self.maxCPU) else {
+                try warn("CPU number \(column.cpu) out of range")
+                return nil
+            }
+            cpuValue = Int(column.cpu); open = column.start; close = column.flags - 1
         }
         guard cpuValue >= 0 else { try malformed(b, "no [CPU] column"); return nil }
 
@@ -474,6 +500,44 @@ public final class FtraceTextReader: TraceSource {
         let commID = state.pointee.comms.id(pid: pid, b.base + commStart, commEnd - commStart, strings: strings)
         return KernelEvent(timestampNanoseconds: ns, cpu: UInt16(cpuValue), pid: pid, tgid: tgid,
                            commID: commID, context: context, line: lineNumber, kind: kind)
+    }
+
+    /// Whether `[` at `bracket` comes after `comm-pid` or a `(tgid)` column: trace-cmd's
+    /// `-l` lines have no bracketed CPU, and their sched plugin text holds `comm:pid [prio]`.
+    @inline(__always) static func followsTaskPid(_ b: LineBytes, bracket: Int, floor: Int) -> Bool {
+        var j = bracket - 1
+        while j > floor && b[j] == 0x20 { j -= 1 }
+        if b[j] == 0x29 { return true }
+        let pidEnd = j
+        while j > floor && LineBytes.isDigit(b[j]) { j -= 1 }
+        return j < pidEnd && b[j] == 0x2d
+    }
+
+    /// `trace-cmd report -l`: no brackets; the CPU number right-aligned after `comm-pid` with
+    /// the latency flags glued to it (`rec.sh-9984    0d..2.   333.688807072: …`), as
+    /// trace-read.c prints it (`%8.8s-%-5d %3d`, then libtraceevent's flag columns, whose first
+    /// is `d`, `X` or `.`). Returns the first digit and the first flag.
+    static func latencyCPUColumn(_ b: LineBytes, from k0: Int) -> (start: Int, flags: Int, cpu: UInt64)? {
+        var i = k0
+        while i + 1 < b.count {
+            defer { i += 1 }
+            guard b[i] == 0x20, LineBytes.isDigit(b[i + 1]) else { continue }
+            // Before the spaces: `-pid`.
+            var j = i
+            while j > k0 && b[j] == 0x20 { j -= 1 }
+            guard LineBytes.isDigit(b[j]) else { continue }
+            while j > k0 && LineBytes.isDigit(b[j]) { j -= 1 }
+            guard b[j] == 0x2d else { continue }
+            var q = i + 1
+            guard let cpu = b.decimal(&q), b[q] == 0x2e || b[q] == 0x64 || b[q] == 0x58 else { continue }
+            // After the flags: spaces and a timestamp.
+            var t = q
+            while t < b.count && b[t] != 0x20 { t += 1 }
+            b.skipSpaces(&t)
+            guard t > q + 1, LineBytes.isDigit(b[t]) else { continue }
+            return (i + 1, q, cpu)
+        }
+        return nil
     }
 
     private func malformed(_ b: LineBytes, _ why: String) throws {

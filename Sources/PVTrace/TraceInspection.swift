@@ -103,6 +103,8 @@ public struct TraceInspection: Sendable {
         var out = ""
         let cpus = eventsByCPU.count
         out += "trace      \(name)\n"
+        out += "format     \(header.format.rawValue)   (from \(header.format.producedBy))\n"
+        if let clock = header.clock { out += "clock      \(clock)\n" }
         out += "lines      \(linesRead)   events \(events)   CPUs \(header.cpuCount)"
         out += header.hasTGIDColumn ? "   TGID column\n" : "\n"
         if let t = header.tracer { out += "tracer     \(t)\n" }

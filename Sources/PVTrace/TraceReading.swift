@@ -23,13 +23,17 @@ public struct TraceHeader: Sendable, Equatable {
     /// `# pvtop-provenance: key=value` lines written by `pvtop record`, in order.
     public var provenance: [(key: String, value: String)] = []
     public var hasTGIDColumn = false
+    /// What the input is and which tool wrote it.
+    public var format: TraceInputFormat = .ftraceText
+    /// The trace clock, where the input names it (trace.dat's header).
+    public var clock: String?
 
     public init() {}
 
     public static func == (a: TraceHeader, b: TraceHeader) -> Bool {
         a.cpuCount == b.cpuCount && a.entriesInBuffer == b.entriesInBuffer
             && a.entriesWritten == b.entriesWritten && a.tracer == b.tracer
-            && a.hasTGIDColumn == b.hasTGIDColumn
+            && a.hasTGIDColumn == b.hasTGIDColumn && a.format == b.format && a.clock == b.clock
             && a.provenance.map { "\($0.key)=\($0.value)" } == b.provenance.map { "\($0.key)=\($0.value)" }
     }
 }

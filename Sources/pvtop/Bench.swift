@@ -40,7 +40,20 @@ extension Pvtop {
 
         @OptionGroup var engines: EngineOptions
 
+        @Option(name: .long, help: ArgumentHelp("Measure `pvtop live` instead (root): CPU seconds per million events captured as raw ring buffers or as trace_pipe text, while COMMAND (after --) runs.", valueName: "binary|text"))
+        var live: LiveCapture?
+
+        @Option(name: .long, help: ArgumentHelp("How long --live captures (e.g. 5s).", valueName: "duration"))
+        var duration: String = "5s"
+
+        @Argument(parsing: .postTerminator, help: "With --live: the workload to run while capturing, after --.")
+        var command: [String] = []
+
         func run() throws {
+            if let live {
+                try reportingUserErrors { try runLive(live) }
+                return
+            }
             try reportingUserErrors {
                 if let writeTrace {
                     // Its own process, so the suite's children do not inherit this memory as
@@ -70,12 +83,12 @@ extension Pvtop {
                     let clock = ContinuousClock()
                     let start = clock.now
                     if readerOnly {
-                        let reader = try FtraceTextReader(path: path)
+                        let reader = try openTrace(path: path)
                         events = 0
                         while let r = try reader.next() { if case .event = r { events &+= 1 } }
                     } else {
                         let replay = try PVReplay.Replay(name: path, configuration: configuration, parameters: parameters) {
-                            try FtraceTextReader(path: path)
+                            try openTrace(path: path)
                         }
                         try replay.advance(toTraceTime: .max, eventBudget: .max)
                         events = replay.snapshot().eventsReplayed
@@ -93,6 +106,61 @@ extension Pvtop {
                 print("throughput   \(String(format: "%.2f", Double(events) / best / 1e6)) M events/s")
                 print("peak RSS     \(usage.ru_maxrss / 1024) MiB")
             }
+        }
+    }
+}
+
+extension Pvtop.Bench {
+    /// CPU time of pvtop itself (user + sys: the kernel formats trace_pipe text in the reader's
+    /// read(2), so text capture's formatting cost lands here too) per million events, with the
+    /// full event set, while `command` runs. The workload starts before the instance exists, so
+    /// `event-fork` does not exclude it with pvtop's own threads.
+    func runLive(_ capture: LiveCapture) throws {
+        let nanoseconds = try parseDuration(duration)
+        let configuration = try engines.configuration()
+        let parameters = try KernelParameters.load(engines.kernelModel)
+        RecordingSignals.install()
+        let child = try command.isEmpty ? nil : ChildProcess.spawn(command, newProcessGroup: true)
+        // The workload and everything it forked end with the measurement.
+        func endWorkload() {
+            guard let child else { return }
+            kill(-child.pid, SIGKILL)
+            _ = child.wait()
+        }
+        defer { endWorkload() }
+        let deadline = ContinuousClock.now + .nanoseconds(Int64(nanoseconds))
+        let stop: @Sendable () -> Bool = { RecordingSignals.pending != nil || ContinuousClock.now >= deadline }
+        let source: TraceSource
+        do {
+            source = capture == .binary
+                ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
+                : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")
+        } catch let error as RecordingError {
+            throw CLIError(error.description)
+        }
+        func cpuSeconds() -> (user: Double, sys: Double) {
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            return (Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6,
+                    Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6)
+        }
+        let before = cpuSeconds()
+        var events: UInt64 = 0
+        if readerOnly {
+            while let r = try source.next() { if case .event = r { events &+= 1 } }
+        } else {
+            let replay = try PVReplay.Replay(name: "live", configuration: configuration, parameters: parameters,
+                                             restartable: false) { source }
+            try replay.advance(toTraceTime: .max, eventBudget: .max)
+            events = replay.snapshot().eventsReplayed
+        }
+        let after = cpuSeconds()
+        let user = after.user - before.user, sys = after.sys - before.sys
+        print("live capture \(capture.rawValue)\(readerOnly ? " (reader only)" : " (native + \(configuration.backends.map(\.rawValue).joined(separator: ", ")))")")
+        print("events       \(events) (lost \(source.diagnostics.lostEvents))")
+        print("cpu          \(String(format: "%.2f", user)) s user + \(String(format: "%.2f", sys)) s sys")
+        if events > 0 {
+            print("per M events \(String(format: "%.2f", (user + sys) / Double(events) * 1e6)) CPU s")
         }
     }
 }

@@ -13,12 +13,13 @@ extension Pvtop {
         static let configuration = CommandConfiguration(
             abstract: "Summarize a trace: events by type and CPU, duration, rates, lost events, warnings.",
             discussion: """
-                TRACE is tracefs `trace` / `trace_pipe` text or `trace-cmd report` output, plain or \
-                compressed with gzip or xz (detected by content), or `-` for standard input.
+                TRACE is tracefs `trace` / `trace_pipe` text, `trace-cmd report` output, a trace-cmd \
+                trace.dat, or `perf script` text; plain or compressed with gzip or xz (all detected by \
+                content), or `-` for standard input.
                 Exit status 2 if the input is not a usable trace.
                 """)
 
-        @Argument(help: "Trace file (plain, .gz or .xz), or - for stdin.")
+        @Argument(help: "Trace file (ftrace text, trace.dat, perf script; plain, .gz or .xz), or - for stdin.")
         var trace: String
 
         @Flag(help: "Treat a malformed line as an error instead of a warning.")
@@ -26,8 +27,8 @@ extension Pvtop {
 
         func run() throws {
             try reportingUserErrors {
-                let reader = try FtraceTextReader(path: trace, strict: strict)
-                let inspection = try TraceInspection(source: reader, name: reader.name)
+                let reader = try openTrace(path: trace, strict: strict)
+                let inspection = try TraceInspection(source: reader, name: trace == "-" ? "<stdin>" : trace)
                 print(inspection.report(), terminator: "")
             }
         }

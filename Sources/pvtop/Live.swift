@@ -9,7 +9,8 @@ extension Pvtop {
         static let configuration = CommandConfiguration(
             abstract: "Replay this machine's kernel events as they happen (root, tracefs): dashboard or --headless.",
             discussion: """
-                Uses its own ftrace instance (never the global buffer), read through trace_pipe; pvtop's own \
+                Uses its own ftrace instance (never the global buffer), read as raw ring-buffer pages \
+                (--capture binary, the default) or trace_pipe text (--capture text); pvtop's own \
                 threads are not traced. The instance is removed on exit, Ctrl-C, SIGTERM and SIGHUP.
                 """)
 
@@ -25,6 +26,9 @@ extension Pvtop {
         @Option(name: .long, help: ArgumentHelp("Stop after this long (e.g. 10s); default: until Ctrl-C.", valueName: "duration"))
         var duration: String?
 
+        @Option(name: .long, help: ArgumentHelp("How events leave the kernel: binary (raw ring-buffer pages, decoded with the kernel's event formats through libtracefs / libtraceevent) or text (the kernel formats trace_pipe text, pvtop parses it).", valueName: "binary|text"))
+        var capture: LiveCapture = .binary
+
         @OptionGroup var dashboard: DashboardFlags
 
         func run() throws {
@@ -34,17 +38,25 @@ extension Pvtop {
                 let deadline = try duration.map { ContinuousClock.now + .nanoseconds(Int64(try parseDuration($0))) }
                 RecordingSignals.install()
                 let eventSet = events
+                let capture = self.capture
                 let replay = try PVReplay.Replay(name: "live", configuration: configuration, parameters: parameters,
                                                  restartable: false) {
-                    let stream: LiveTraceStream
+                    let shouldStop: @Sendable () -> Bool = {
+                        RecordingSignals.pending != nil || deadline.map { ContinuousClock.now >= $0 } == true
+                    }
                     do {
-                        stream = try LiveTraceStream(eventSet: eventSet, shouldStop: {
-                            RecordingSignals.pending != nil || deadline.map { ContinuousClock.now >= $0 } == true
-                        })
+                        if capture == .binary {
+                            do {
+                                return try RawLiveTraceSource(eventSet: eventSet, shouldStop: shouldStop)
+                            } catch RecordingError.tracefsUnavailable(let why) where why.hasPrefix("libtracefs") {
+                                printError("pvtop live: \(why); reading trace_pipe text instead")
+                            }
+                        }
+                        let stream = try LiveTraceStream(eventSet: eventSet, shouldStop: shouldStop)
+                        return FtraceTextReader(stream: stream, name: "live")
                     } catch let error as RecordingError {
                         throw CLIError(error.description)
                     }
-                    return FtraceTextReader(stream: stream, name: "live")
                 }
                 if headless || output.isRequested {
                     try output.run(replay)
@@ -57,3 +69,7 @@ extension Pvtop {
     }
 }
 
+/// `pvtop live --capture`: raw ring-buffer pages or trace_pipe text.
+enum LiveCapture: String, ExpressibleByArgument, CaseIterable {
+    case binary, text
+}

@@ -10,11 +10,12 @@ extension Pvtop {
             abstract: "Replay a trace through native and paravirt engines: the dashboard, or --headless numbers.",
             discussion: """
                 With no TRACE, replays the bundled traces/compile.trace.xz. Traces are ftrace text as tracefs \
-                `trace`/`trace_pipe` or `trace-cmd report` write them, plain, .gz or .xz.
+                `trace`/`trace_pipe` or `trace-cmd report` write them, trace-cmd's trace.dat, or `perf script` \
+                text of tracepoint events; plain, .gz or .xz (detected by content).
                 Exit status: 0 done, 2 unusable input or options.
                 """)
 
-        @Argument(help: ArgumentHelp("Trace file (ftrace text, .gz/.xz); default: the bundled compile trace.", valueName: "trace"))
+        @Argument(help: ArgumentHelp("Trace file (ftrace text, trace.dat, perf script; .gz/.xz); default: the bundled compile trace.", valueName: "trace"))
         var trace: String?
 
         @OptionGroup var engines: EngineOptions
@@ -45,7 +46,7 @@ extension Pvtop {
             let strict = self.strict
             let replay = try PVReplay.Replay(name: (path as NSString).lastPathComponent, configuration: configuration,
                                              parameters: parameters) {
-                try FtraceTextReader(path: path, strict: strict)
+                try openTrace(path: path, strict: strict)
             }
             if headless || output.isRequested {
                 try output.run(replay)

@@ -26,7 +26,7 @@ extension Pvtop {
                 let parameters = try KernelParameters.load(engines.kernelModel)
                 let paths = traces.isEmpty ? BundledTraces.all() : traces
                 guard !paths.isEmpty else { throw CLIError("no traces given and none bundled (run from the repository)") }
-                let open: (String) throws -> any TraceSource = { try FtraceTextReader(path: $0) }
+                let open: (String) throws -> any TraceSource = { try openTrace(path: $0) }
                 var runs: [Validation.TraceRun] = []
                 for path in paths {
                     FileHandle.standardError.write(Data("replaying \(path)\n".utf8))

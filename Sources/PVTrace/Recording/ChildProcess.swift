@@ -28,7 +28,9 @@ public struct ChildProcess {
     }
 
     /// Starts `command` (searched in PATH) with default signal dispositions and an empty mask.
-    public static func spawn(_ command: [String]) throws -> ChildProcess {
+    /// `newProcessGroup`: the child leads its own process group, so `kill(-pid, …)` also
+    /// reaches what it forks (a benchmark workload that must not outlive the measurement).
+    public static func spawn(_ command: [String], newProcessGroup: Bool = false) throws -> ChildProcess {
         guard let file = command.first else { throw RecordingError.spawn(command: "", reason: "no command") }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -40,7 +42,12 @@ public struct ChildProcess {
         for s in RecordingSignals.stopSignals + [SIGCHLD, SIGPIPE] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigmask(&attr, &empty)
         posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attr, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attr, Int16(flags))
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
