@@ -10,6 +10,8 @@ public struct DashboardState: Sendable, Equatable {
         case overview
         /// The latency panel gets the screen (histogram rows per engine).
         case latency
+        /// Per CPU: each engine's slowdown on each CPU (kvm_stat's per-vCPU view).
+        case cpus
         /// Big digits of each engine's slowdown: for talks.
         case headline
     }

@@ -34,6 +34,10 @@ public enum DashboardView {
         switch state.view {
         case .headline:
             Headline(engines: snapshot.engines, theme: theme).render(body, into: &buffer)
+        case .cpus:
+            let (top, bottom) = body.splitTop(min(max(body.height * 3 / 10, 9), 16))
+            renderEngines(snapshot, usablePrevious, basis, state, theme, top, &buffer)
+            CPUPanel(engines: snapshot.engines, theme: theme).render(bottom, into: &buffer)
         case .latency:
             let (top, bottom) = body.splitTop(min(6, body.height / 4))
             renderEngines(snapshot, usablePrevious, basis, state, theme, top, &buffer)

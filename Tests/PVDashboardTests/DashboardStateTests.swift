@@ -126,6 +126,8 @@ import Testing
         var s = Fixtures.state()
         _ = s.apply(.character("t"))
         #expect(s.view == .latency)
+        _ = s.apply(.character("t"))
+        #expect(s.view == .cpus)
         _ = s.apply(.character("t")); _ = s.apply(.character("t"))
         #expect(s.view == .overview)
         _ = s.apply(.character("T"))
@@ -268,6 +270,13 @@ import Testing
         #expect(s.apply(.resize) == [])
         #expect(s.apply(.character("§")) == [])
         #expect(s == before)
+    }
+
+    @Test func demoScriptEndsEachTraceBackOnTheOverview() {
+        var s = Fixtures.state()
+        for step in DemoDirector.script { _ = s.apply(step.input) }
+        #expect(s.view == .overview)
+        #expect(DemoDirector.script.allSatisfy { $0.at < DemoDirector.secondsPerTrace })
     }
 
     @Test func demoDirectorWalksTheViewsAndMovesOn() {

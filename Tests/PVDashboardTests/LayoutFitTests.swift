@@ -158,6 +158,11 @@ import Testing
                 let b = frame(snapshot, w, h) { $0.focus = focus; $0.drillDown = true }
                 #expect(b.line(0).hasPrefix(" pvtop"), "\(w)×\(h)")
             }
+            for view in DashboardState.View.allCases {
+                let t = frame(snapshot, w, h) { $0.view = view }.text
+                if view == .cpus { #expect(t.contains("┌ per CPU") && t.contains(" cpu1 "), "\(w)×\(h)") }
+                if view == .headline { #expect(t.contains("extra cycles beyond native"), "\(w)×\(h)") }
+            }
         }
     }
 

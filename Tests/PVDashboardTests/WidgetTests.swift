@@ -278,6 +278,21 @@ import Testing
         #expect(headline.text.contains("███▓"))
     }
 
+    @Test func cpuPanelShowsEachEnginesSlowdownPerCPU() {
+        var native = Fixtures.native(), xen = Fixtures.xen(), kvm = Fixtures.kvm()
+        native.metrics.cpuClockNanoseconds = [1_000_000, 2_000_000]
+        xen.metrics.cpuClockNanoseconds = [1_500_000, 2_100_000]
+        kvm.metrics.cpuClockNanoseconds = [1_000_000, 2_000_000]
+        #expect(CPUPanel.slowdown([native, xen, kvm], engine: 1, cpu: 0) == 1.5)
+        #expect(CPUPanel.slowdown([native, xen, kvm], engine: 1, cpu: 1) == 1.05)
+        #expect(CPUPanel.slowdown([native, xen, kvm], engine: 1, cpu: 2) == nil)
+        let b = render(CPUPanel(engines: [native, xen, kvm], theme: theme), 70, 6)
+        // One scale for all bars: cpu0's +50 % fills its cell, cpu1's +5 % a tenth of it.
+        #expect(b.line(1) == "│ CPU  native    xen-pv                    kvm                       │")
+        #expect(b.line(2) == "│ cpu0 1.00 ms   1.50× +50% ██████████████ 1.00×                     │")
+        #expect(b.line(3) == "│ cpu1 2.00 ms   1.05× +5% █▌              1.00×                     │")
+    }
+
     @Test func helpOverlayExplainsBlindSpots() {
         let b = render(HelpOverlay(scroll: 100, theme: theme), 100, 40)
         #expect(b.text.contains("No device I/O"))

@@ -37,7 +37,7 @@ public struct HelpOverlay: Widget {
         "v V    next / previous event class of the latency panel; 1-9 0 pick one:",
         "       " + EventClass.allCases.prefix(10).enumerated()
             .map { "\($0.offset == 9 ? 0 : $0.offset + 1) \($0.element.label)" }.joined(separator: "  "),
-        "t      view: overview, latency, headline (big slowdowns for talks)",
+        "t      view: overview, latency, per CPU, headline (big slowdowns for talks)",
         "b      backends shown      k  what-if knobs        p  next cost profile",
         "       (k: KVM pv features, EPT, APICv, batching, overcommit; pv_eoi saves exits only",
         "        with APICv off: APICv virtualizes the EOI and leaves PV EOI inert)",
