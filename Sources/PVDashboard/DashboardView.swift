@@ -68,11 +68,12 @@ public enum DashboardView {
             }
             let middleHeight = min(max(lower.height - 22, 8), 14)
             let (middle, bottom) = lower.splitTop(middleHeight)
-            if middle.width < 100 {
-                // Too narrow for both side by side: the focused one of the two.
+            if middle.width < 140 && !batching.isEmpty {
+                // Too narrow for both side by side without cutting names: the focused one of
+                // the two (Tab), the counters unless the batching panel has the focus.
                 if state.focus == .batching { renderBatching(batching, theme, middle, &buffer) } else { table.render(middle, into: &buffer) }
             } else if batching.isEmpty {
-                table.render(middle, into: &buffer)
+                if state.focus == .batching { renderBatching(batching, theme, middle, &buffer) } else { table.render(middle, into: &buffer) }
             } else {
                 let (left, right) = middle.splitLeft(max(middle.width * 2 / 5, 58))
                 table.render(left, into: &buffer)

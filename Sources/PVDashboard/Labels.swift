@@ -64,6 +64,8 @@ public enum Labels {
         "LHCALL_SET_PMD": "LH_SET_PMD",
         "LHCALL_SET_CLOCKEVENT": "LH_SET_CLK",
         "LHCALL_HALT": "LH_HALT",
+        // Batch flush reasons (the backends' flushReasons)
+        "context-switch": "ctx-switch",
         // Event classes (pvtop's EventClass labels)
         "context_switch": "ctx_switch",
         "tlb_shootdown": "shootdown",

@@ -62,7 +62,7 @@ import Testing
             let label = words[..<countAt].joined(separator: " ")
             // Lines above the breakdown: the summary counters, kinds and batching.
             let notBreakdown: Set<String> = ["sim", "hypercalls", "hypercall", "VM exits", "VM exit", "ROM calls", "ROM call",
-                                             "traps", "hcalls", "exits", "ROM", "batches", "trend", "event class"]
+                                             "traps", "hcall", "hcalls", "exits", "ROM", "batches", "trend", "event class"]
             return notBreakdown.contains(label) ? nil : label
         }
     }
@@ -143,6 +143,12 @@ import Testing
             for focus in DashboardState.Focus.allCases {
                 let t = frame(snapshot, w, h) { $0.focus = focus }.text
                 for panel in ["latency ·", "counters ·", "batching"] where t.contains("┌ " + panel) { reached.insert(panel) }
+                // Flush reasons read whole (or as their table entry) wherever they are drawn.
+                for reason in ["lazy-leave", "context-switch", "slots-full", "lazy-flush", "ring-full"]
+                where t.contains(String(reason.prefix(8))) {
+                    #expect(t.contains(reason) || Labels.abbreviations[reason].map { t.contains($0) } == true,
+                            "\(reason) cut at \(w)×\(h)")
+                }
                 if w == 80 { #expect(t.contains(" Tab ") && t.contains("[\(focus.rawValue)]"), "the page strip at 80×24") }
             }
             #expect(reached == ["latency ·", "counters ·", "batching"], "\(w)×\(h): \(reached)")

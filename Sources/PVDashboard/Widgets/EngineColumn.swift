@@ -35,19 +35,19 @@ public struct EngineColumn: Widget {
                    border: focused ? theme.title : theme.border, titleStyle: theme.title, rightTitleStyle: slowStyle)
         let inner = area.inner
         var y = inner.y
-        // `fallback` replaces the right part and `short` the left one when both do not fit.
-        func line(_ left: String, _ right: String = "", fallback: String? = nil, short: ((Int) -> String)? = nil,
+        // When both parts do not fit: `short` (a whole short form of the left part, or nil)
+        // first, then `fallback` for the right part, then both; a cut name is the last resort.
+        func line(_ left: String, _ right: String = "", fallback: String? = nil, short: ((Int) -> String?)? = nil,
                   style: Style? = nil) {
             guard y < inner.maxY else { return }
             let r = inner.row(y - inner.y)
             var right = right, left = left
-            // An abbreviation from the table keeps both parts; a cut name is the last resort.
-            if left.count + 1 + right.count > r.width, let short, !right.isEmpty {
-                let s = short(r.width - right.count - 1)
-                if !s.contains("…") && !s.contains("#") && !s.isEmpty { left = s }
-            }
-            if left.count + 1 + right.count > r.width, let fallback { right = fallback }
-            if left.count + 1 + right.count > r.width, let short, !right.isEmpty { left = short(r.width - right.count - 1) }
+            func fits() -> Bool { left.count + 1 + right.count <= r.width }
+            func shorten() { if let s = short?(r.width - right.count - 1) { left = s } }
+            if !fits(), !right.isEmpty { shorten() }
+            if !fits(), let fallback { right = fallback }
+            if !fits(), !right.isEmpty { shorten() }
+            if !fits(), short != nil, !right.isEmpty { left = Labels.middleCut(left, width: r.width - right.count - 1) }
             let shownLeft = right.isEmpty ? left : String(left.prefix(max(r.width - right.count - 1, 0)))
             buffer.put(shownLeft, in: r, style: style ?? theme.text)
             if !right.isEmpty && shownLeft.count + 1 + right.count <= r.width {
@@ -93,7 +93,7 @@ public struct EngineColumn: Widget {
                 // stops half way, and this runs for every class every frame.
                 let median = m.latency[i].totalCount > 0 ? Format.duration(nanoseconds: Double(m.latency[i].valueAtPercentile(50))) : "-"
                 line(c.label, Format.count(n) + "  " + Format.pad(median, 8, right: true), fallback: Format.count(n),
-                     short: { Labels.shorten(c.label, width: $0) })
+                     short: { w in let a = Labels.shorten(c.label, width: w); return Labels.isWhole(a, of: c.label) ? a : nil })
             }
         } else {
             let total = m.totalTransitions
@@ -106,7 +106,7 @@ public struct EngineColumn: Widget {
                     right += " " + Format.count(r) + "/s"
                 }
                 line(Self.kindLabel(kind, plural: n != 1), right, fallback: countOnly,
-                     short: { Labels.shorten(Self.shortKindLabel(kind), width: $0) }, style: theme.title)
+                     short: { w in Self.shortKindLabel(kind).count <= w ? Self.shortKindLabel(kind) : nil }, style: theme.title)
             }
             if total == 0 { line("no transitions yet", style: theme.dim) }
             // Transitions by name first (at least three rows), then batching, then settings.
