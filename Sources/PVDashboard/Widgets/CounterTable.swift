@@ -48,18 +48,22 @@ public struct CounterTable: Widget {
             }
             return ordered(rows)
         }
-        func count(_ b: EngineMetrics, _ id: Int) -> UInt64? { b.transitionCounts.indices.contains(id) ? b.transitionCounts[id] : nil }
+        // The same per-transition numbers as the headless summary, JSON and --transitions-csv
+        // (TransitionCost: DESIGN.md's one Snapshot, two views); only the rate is the screen's.
+        let costs = TransitionCost.table(engine)
+        func countBefore(_ name: String) -> UInt64? {
+            guard let b = previous, let id = b.descriptor.transitionID(name), id < b.metrics.transitionCounts.count else { return nil }
+            return b.metrics.transitionCounts[id]
+        }
         var parents: [(Row, [Row])] = []
         for kind in TransitionKind.allCases {
-            let ids = d.transitions.indices.filter { d.transitions[$0].kind == kind && m.transitionCounts[$0] > 0 }
-            guard !ids.isEmpty else { continue }
-            let n = ids.reduce(UInt64(0)) { $0 &+ m.transitionCounts[$1] }
-            let cycles = ids.reduce(0.0) { $0 + m.transitionCycles[$1] }
-            let was = before.map { b in ids.reduce(UInt64(0)) { $0 &+ (count(b, $1) ?? 0) } }
-            let children = ids.map { id in
-                Row(name: d.transitions[id].name, total: m.transitionCounts[id], cycles: m.transitionCycles[id],
-                    rate: basis.rate(m.transitionCounts[id], before.flatMap { count($0, id) }), isChild: true)
+            let children = costs.filter { $0.kind == kind }.map { t in
+                Row(name: t.name, total: t.count, cycles: t.cycles, rate: basis.rate(t.count, countBefore(t.name)), isChild: true)
             }
+            guard !children.isEmpty else { continue }
+            let n = children.reduce(UInt64(0)) { $0 &+ $1.total }
+            let cycles = children.reduce(0.0) { $0 + $1.cycles }
+            let was = previous.map { _ in children.reduce(UInt64(0)) { $0 &+ (countBefore($1.name) ?? 0) } }
             parents.append((Row(name: kind.rawValue, total: n, cycles: cycles, rate: basis.rate(n, was), isChild: false), children))
         }
         var result: [Row] = []
