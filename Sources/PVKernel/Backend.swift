@@ -149,6 +149,8 @@ public struct Ledger {
     public private(set) var batchSizes: [UInt64]
     public private(set) var flushReasonCounts: [UInt64]
     public private(set) var batchedEntries: UInt64 = 0
+    /// Transitions of every kind so far (the engine charges each one's indirect cost).
+    public private(set) var transitionTotal: UInt64 = 0
     private var random: SplitMix64
 
     public static let maxBatchSize = 64
@@ -168,6 +170,7 @@ public struct Ledger {
     @inline(__always)
     public mutating func transition(_ id: TransitionID, cycles: Double, count: UInt64 = 1) {
         transitionCounts[id] &+= count
+        transitionTotal &+= count
         transitionCycles[id] += cycles
         self.cycles += cycles
     }

@@ -42,6 +42,9 @@ public struct CostProfile: Sendable {
         public var source: String?
         public var assumption: String?
         public var isAssumption: Bool { assumption != nil }
+        public init(on: Bool, source: String?, assumption: String?) {
+            self.on = on; self.source = source; self.assumption = assumption
+        }
     }
 
     public struct Parameter: Sendable, Equatable {
@@ -49,6 +52,9 @@ public struct CostProfile: Sendable {
         public var source: String?
         public var assumption: String?
         public var isAssumption: Bool { assumption != nil }
+        public init(value: Double, source: String?, assumption: String?) {
+            self.value = value; self.source = source; self.assumption = assumption
+        }
     }
 
     public enum LoadError: Error, CustomStringConvertible {

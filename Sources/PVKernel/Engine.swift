@@ -4,23 +4,47 @@ import PVTrace
 /// What the replay drives: one engine per backend, whatever its type.
 public protocol PricingEngine: AnyObject {
     var descriptor: BackendDescriptor { get }
-    func consume(_ event: KernelEvent, _ expansion: Expansion, eventIndex: UInt64)
+    /// Price one event; `step` is the recorded time since the CPU's previous event, with the
+    /// recording environment's own costs already removed (the native baseline).
+    func consume(_ event: KernelEvent, _ expansion: Expansion, step: RecordedStep, eventIndex: UInt64)
     func consumeTrailing(_ expansion: Expansion)
     func finish()
     func snapshotMetrics() -> EngineMetrics
     func takeWindow() -> Histogram<UInt64>
 }
 
+/// The stretch of recorded time before an event on its CPU, on the de-virtualized clock.
+public struct RecordedStep: Sendable, Equatable {
+    public var gapNanoseconds: Double
+    /// What the CPU did in that stretch (user, kernel, idle): which time-proportional rate applies.
+    public var mode: ExecutionMode
+    /// What the recording environment spent on this event's ops (removed from the gap).
+    public var recordedCostNanoseconds: Double
+    /// Recording cost still to be removed from the CPU's next gaps (µs timestamps put several
+    /// events in one µs): until then the clock is that much ahead of the event's tracepoint.
+    public var owedNanoseconds: Double
+    public init(gapNanoseconds: Double, mode: ExecutionMode, recordedCostNanoseconds: Double = 0, owedNanoseconds: Double = 0) {
+        self.gapNanoseconds = gapNanoseconds; self.mode = mode
+        self.recordedCostNanoseconds = recordedCostNanoseconds; self.owedNanoseconds = owedNanoseconds
+    }
+}
+
 /// An engine for `backend`, specialised on its concrete type (an `any Backend` opens here),
 /// so the per-op calls are direct, not through an existential box.
-public func makeEngine<B: Backend>(backend: B, profile: CostProfile, parameters: KernelParameters,
-                                   cpuCount: Int, traceStart: UInt64) -> any PricingEngine {
-    Engine(backend: backend, profile: profile, parameters: parameters, cpuCount: cpuCount, traceStart: traceStart)
+public func makeEngine<B: Backend>(backend: B, profile: CostProfile, cpuCount: Int,
+                                   time: TimeCosts = .none, causality: CausalityCosts = .none) -> any PricingEngine {
+    Engine(backend: backend, profile: profile, cpuCount: cpuCount, time: time, causality: causality)
 }
 
 /// Kernel output priced by one backend: per-CPU simulated clocks, counters, latency
 /// histograms. The kernel is shared (one expansion per event feeds every engine); the engine
-/// owns the backend, its ledger and its metrics.
+/// owns the backend, its ledger, its clocks and its metrics.
+///
+/// Each CPU's clock advances by (DESIGN.md, Time): the de-virtualized recorded gap, plus the
+/// time-proportional costs of that gap (TLB misses under this engine's paging), plus the
+/// event's priced ops and the indirect cost of its transitions; cross-CPU arrivals (IPIs,
+/// wakeups, shootdown acknowledgements) can only push it later. Latency samples are durations
+/// on that clock between the trace's own begin and end of a path (`PathLatency`).
 ///
 /// Its state is touched only by its own methods, one call at a time (the replay drives it from
 /// one thread; nothing hands out inout references to it), so the runtime exclusivity checks
@@ -29,51 +53,68 @@ public final class Engine<B: Backend>: PricingEngine {
     @exclusivity(unchecked) public private(set) var backend: B
     public let descriptor: BackendDescriptor
     public let profile: CostProfile
+    public let time: TimeCosts
     private let guestKernel: GuestKernel.Set
     @exclusivity(unchecked) private var ledger: Ledger
     @exclusivity(unchecked) private var metrics: EngineMetrics
-    /// Trace time of each CPU's previous event (nil before its first).
-    @exclusivity(unchecked) private var lastTimestamp: [UInt64?]
-    private let traceStart: UInt64
-    /// Cycles of paths still open per CPU and class (syscall enter … exit).
-    @exclusivity(unchecked) private var openCycles: [Double]
+    @exclusivity(unchecked) private var paths: PathLatency
+    @exclusivity(unchecked) private var crossCPU: CrossCPUTime
     private let classCount = EventClass.allCases.count
-    /// Fixed kernel work per class in ns, the same for every engine.
-    private let workNanoseconds: [Double]
+    /// Cycles of the segment that closed a context switch in the last priced event.
+    @exclusivity(unchecked) private var switchCloseCycles = 0.0
     /// All classes merged, for the current CSV interval; reset by `takeWindow()`.
     @exclusivity(unchecked) private var window: Histogram<UInt64>
 
-    public init(backend: B, profile: CostProfile, parameters: KernelParameters,
-                cpuCount: Int, traceStart: UInt64) {
+    public init(backend: B, profile: CostProfile, cpuCount: Int,
+                time: TimeCosts = .none, causality: CausalityCosts = .none) {
         self.backend = backend
         self.descriptor = backend.descriptor
         self.guestKernel = backend.descriptor.id.guestKernel.member
         self.profile = profile
+        self.time = time
         self.ledger = Ledger(descriptor: descriptor)
         self.metrics = EngineMetrics(cpuCount: cpuCount, transitionCount: descriptor.transitions.count,
                                      flushReasonCount: descriptor.flushReasons.count)
-        self.lastTimestamp = Array(repeating: nil, count: max(cpuCount, 1))
-        self.traceStart = traceStart
-        self.openCycles = Array(repeating: 0, count: max(cpuCount, 1) * EventClass.allCases.count)
-        self.workNanoseconds = EventClass.allCases.map { parameters.value("work_ns.\($0.rawValue)") }
+        self.metrics.clockGHz = profile.clockGHz
+        self.paths = PathLatency(cpuCount: cpuCount)
+        self.crossCPU = CrossCPUTime(costs: causality, cpuCount: cpuCount)
         self.window = EngineMetrics.makeHistogram()
     }
 
     /// Price one event's expansion; `eventIndex` seeds the per-event random draws so every
     /// engine sees the same coin flips for the same event.
-    public func consume(_ event: KernelEvent, _ expansion: Expansion, eventIndex: UInt64) {
+    public func consume(_ event: KernelEvent, _ expansion: Expansion, step: RecordedStep, eventIndex: UInt64) {
         let cpu = Int(event.cpu)
         growIfNeeded(cpu: cpu)
-        let gap: UInt64
-        if let last = lastTimestamp[cpu] {
-            gap = event.timestampNanoseconds &- min(last, event.timestampNanoseconds)
-        } else {
-            gap = event.timestampNanoseconds &- min(traceStart, event.timestampNanoseconds)
-        }
-        lastTimestamp[cpu] = event.timestampNanoseconds
         metrics.events &+= 1
+        let gap = max(step.gapNanoseconds, 0)
+        let tlb = gap * time.overheadPerNanosecond[step.mode.rawValue]
+        metrics.recordedNanoseconds += gap
+        metrics.tlbMissNanoseconds += tlb
+        let waitedBefore = crossCPU.waitedNanoseconds, absorbedBefore = crossCPU.absorbedNanoseconds
+        let previous = metrics.cpuClockNanoseconds[cpu]
+        let before = crossCPU.arrive(event, cpu: cpu, clock: previous + gap + tlb,
+                                     idleSince: step.mode == .idle ? previous : nil)
+        metrics.waitNanoseconds += crossCPU.waitedNanoseconds - waitedBefore
+        metrics.absorbedIdleNanoseconds += crossCPU.absorbedNanoseconds - absorbedBefore
+        let transitionsBefore = ledger.transitionTotal
+        switchCloseCycles = 0
         let cycles = price(expansion, eventIndex: eventIndex)
-        metrics.cpuClockNanoseconds[cpu] += Double(gap) + profile.nanoseconds(cycles: cycles)
+        let indirect = Double(ledger.transitionTotal &- transitionsBefore) * time.indirectCyclesPerTransition
+        metrics.indirectCycles += indirect
+        let after = before + profile.nanoseconds(cycles: cycles + indirect)
+        metrics.cpuClockNanoseconds[cpu] = after
+        if event.pid != 0 { metrics.cpuBusyUntilNanoseconds[cpu] = after }
+        let close = profile.nanoseconds(cycles: switchCloseCycles)
+        // Paths begin and end at the trace's tracepoints: on this clock, after the event's ops
+        // less what the recording still owes. A path also holds what this engine spends on its
+        // first event beyond the recording (Xen's syscall bounce before sys_enter).
+        let tracepoint = after - step.owedNanoseconds
+        let extra = max(after - before - step.recordedCostNanoseconds, 0)
+        paths.record(event, cpu: cpu, before: before - step.owedNanoseconds, begin: tracepoint - extra, after: tracepoint,
+                     switchCloseNanoseconds: close,
+                     wakerSentAt: crossCPU.handlerIPISentAt[cpu], into: &metrics.latency, window: &window)
+        crossCPU.depart(event, cpu: cpu, clock: after, eventIndex: eventIndex)
     }
 
     /// Price segments that belong to no event (the kernel closing open paths at the end).
@@ -113,20 +154,13 @@ public final class Engine<B: Backend>: PricingEngine {
             }
             let cycles = ledger.cycles
             total += cycles
-            let cls = Int(segment.eventClass.index)
-            let slot = segment.context.cpu * classCount + cls
-            if slot >= openCycles.count { growIfNeeded(cpu: segment.context.cpu) }
             if segment.isFinal {
-                let pathCycles = openCycles[slot] + cycles
-                openCycles[slot] = 0
-                let ns = profile.nanoseconds(cycles: pathCycles) + workNanoseconds[cls]
-                let sample = UInt64(max(ns.rounded(), 1))
-                metrics.latency[cls].record(sample)
-                window.record(sample)
+                let cls = Int(segment.eventClass.index)
                 metrics.classCounts[cls] &+= 1
-                metrics.classCycles[cls] += pathCycles
+                metrics.classCycles[cls] += cycles
+                if segment.eventClass == .contextSwitch { switchCloseCycles += cycles }
             } else {
-                openCycles[slot] += cycles
+                metrics.classCycles[Int(segment.eventClass.index)] += cycles
             }
         }
         ledger.cycles = 0
@@ -134,12 +168,17 @@ public final class Engine<B: Backend>: PricingEngine {
         return total
     }
 
+    @inline(__always)
     private func growIfNeeded(cpu: Int) {
-        guard cpu >= lastTimestamp.count else { return }
+        if cpu >= metrics.cpuClockNanoseconds.count { grow(cpu: cpu) }
+    }
+
+    private func grow(cpu: Int) {
         let n = cpu + 1
-        lastTimestamp.append(contentsOf: repeatElement(nil, count: n - lastTimestamp.count))
         metrics.cpuClockNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuClockNanoseconds.count))
-        openCycles.append(contentsOf: repeatElement(0, count: n * classCount - openCycles.count))
+        metrics.cpuBusyUntilNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuBusyUntilNanoseconds.count))
+        paths.grow(to: n)
+        crossCPU.grow(to: n)
     }
 
     /// A copy of the metrics with the ledger's transition and batch counts filled in.
@@ -150,6 +189,7 @@ public final class Engine<B: Backend>: PricingEngine {
         m.batchSizes = ledger.batchSizes
         m.flushReasonCounts = ledger.flushReasonCounts
         m.batchedEntries = ledger.batchedEntries
+        m.lateShootdownAcks = crossCPU.lateAcks
         return m
     }
 
@@ -181,6 +221,7 @@ extension EventClass {
         case .memoryMap: return 12
         case .msr: return 13
         case .micro: return 14
+        case .wakeup: return 15
         }
     }
 }

@@ -48,6 +48,5 @@ public struct KernelParameters: Sendable {
         ["syscall.irq_save_pairs", "page_fault.irq_save_pairs", "context_switch.irq_save_pairs",
          "page_fault.pte_page_alloc_fraction", "page_fault.fault_around_pages", "fork.page_table_pages",
          "exit.page_table_pages", "mm.untraced_private_pages", "tlb.single_page_flush_ceiling"]
-            + EventClass.allCases.map { "work_ns.\($0.rawValue)" }
     }
 }

@@ -9,8 +9,9 @@ public struct EngineMetrics: Sendable {
     /// Per `EventClass` (index = `EventClass.allCases` order): samples and cycles.
     public var classCounts: [UInt64]
     public var classCycles: [Double]
-    /// Latency in nanoseconds per event class: the cost of the class's ops plus the fixed
-    /// kernel-work term (same for every engine).
+    /// Latency in nanoseconds per event class, measured on this engine's simulated clock
+    /// between the trace's own begin and end of each path (`PathLatency`); empty for classes
+    /// whose begin and end a trace does not show.
     public var latency: [Histogram<UInt64>]
     /// Calls and cycles per op (index = `PVOp.rawValue`).
     public var opCounts: [UInt64]
@@ -26,6 +27,20 @@ public struct EngineMetrics: Sendable {
     public var cpuClockNanoseconds: [Double]
     /// Cycles priced for ops (the virtualization-relevant part of the simulated time).
     public var pricedCycles: Double = 0
+    /// What the simulated time is made of, summed over CPUs (the report's explanation):
+    /// de-virtualized recorded gaps, the extra TLB-miss cost of those gaps under this engine's
+    /// paging, the indirect cost of its transitions, and time waited for other CPUs.
+    public var recordedNanoseconds: Double = 0
+    public var tlbMissNanoseconds: Double = 0
+    public var indirectCycles: Double = 0
+    public var waitNanoseconds: Double = 0
+    /// Recorded idle time not replayed because another CPU's IPI or wakeup ended it earlier on
+    /// this engine's clock (the recording's own delivery and wake-up latency).
+    public var absorbedIdleNanoseconds: Double = 0
+    /// The profile's clock, to turn the cycle totals above into time.
+    public var clockGHz: Double = 1
+    /// Shootdown acknowledgements that arrived after the trace showed the sender resuming.
+    public var lateShootdownAcks: UInt64 = 0
 
     public init(cpuCount: Int, transitionCount: Int, flushReasonCount: Int) {
         let classes = EventClass.allCases.count
@@ -39,6 +54,7 @@ public struct EngineMetrics: Sendable {
         batchSizes = Array(repeating: 0, count: Ledger.maxBatchSize + 1)
         flushReasonCounts = Array(repeating: 0, count: flushReasonCount)
         cpuClockNanoseconds = Array(repeating: 0, count: max(cpuCount, 1))
+        cpuBusyUntilNanoseconds = cpuClockNanoseconds
     }
 
     /// ns from 1 to 100 s at 2 significant digits (1 % resolution, as the dashboard prints
@@ -49,8 +65,16 @@ public struct EngineMetrics: Sendable {
                           numberOfSignificantValueDigits: .two)
     }
 
-    /// Simulated elapsed time: the latest CPU clock (the makespan).
-    public var simulatedNanoseconds: Double { cpuClockNanoseconds.max() ?? 0 }
+    /// Per CPU: its clock after the last event a task (not the idle task) logged there.
+    public var cpuBusyUntilNanoseconds: [Double]
+
+    /// Simulated elapsed time: when the last CPU finished its tasks' work (the makespan). A CPU
+    /// that only idles and takes ticks until the trace ends does not count: its clock is the
+    /// recording's wall clock, which would pin every engine to the recorded span.
+    public var simulatedNanoseconds: Double {
+        let busy = cpuBusyUntilNanoseconds.max() ?? 0
+        return busy > 0 ? busy : cpuClockNanoseconds.max() ?? 0
+    }
 
     public func latency(of eventClass: EventClass) -> Histogram<UInt64> {
         latency[eventClass.index]

@@ -38,7 +38,7 @@ public struct CSVExport {
             }
             let fields: [String] = [
                 seconds(intervalStart), seconds(intervalEnd), d.id.rawValue, current.profileName,
-                d.settings.map { "\($0.key)=\($0.value)" }.joined(separator: ";"),
+                (d.settings.map { "\($0.key)=\($0.value)" } + [current.baseline.settings]).joined(separator: ";"),
                 String(delta(m.events, before?.events)), String(delta(m.ops, before?.ops)),
                 String(delta(m.totalTransitions, before?.totalTransitions)),
                 String(kind(.hypercall)), String(kind(.vmExit)), String(kind(.romCall)), String(kind(.trap)),

@@ -25,6 +25,9 @@ public final class Replay: ReplayControl {
     @exclusivity(unchecked) private var engines: [any PricingEngine] = []
     @exclusivity(unchecked) private var expansion = Expansion()
     @exclusivity(unchecked) private var lookahead: KernelEvent?
+    private var timeline: RecordedTimeline?
+    /// Why the recording environment is what it is (provenance, or the command line).
+    private var baselineReason = ""
     private var traceStart: UInt64?
     private var lastTimestamp: UInt64 = 0
     private var eventIndex: UInt64 = 0
@@ -67,12 +70,42 @@ public final class Replay: ReplayControl {
         kernel = Kernel(parameters: parameters, cpuCount: options.cpuCount)
         let ids = [BackendID.native] + configuration.backends.filter { $0 != .native }
         engines = try ids.map { id in
-            makeEngine(backend: try makeBackend(id, profile, options),
-                   profile: profile, parameters: parameters, cpuCount: options.cpuCount,
-                   traceStart: traceStart ?? 0)
+            let ept = options.ept ?? profile.ept
+            return makeEngine(backend: try makeBackend(id, profile, options), profile: profile, cpuCount: options.cpuCount,
+                              time: try TimeCosts(backend: id, ept: ept, profile: profile, hostPages: configuration.hostPages),
+                              causality: try CausalityCosts(backend: id, profile: profile, overcommit: options.overcommit))
         }
+        timeline = try makeTimeline(options: options)
         resolveFilter()
         if lookahead == nil { finishEngines() }
+    }
+
+    /// The recording environment's pricer: native's own backend for bare metal (so the native
+    /// engine replays the recorded time unchanged), else KVM as the recording guest ran it.
+    private func makeTimeline(options: BackendOptions) throws -> RecordedTimeline {
+        let environment: RecordingEnvironment
+        if let chosen = configuration.recordedOn {
+            environment = chosen
+            baselineReason = "--recorded-on"
+        } else {
+            (environment, baselineReason) = RecordingEnvironment.inferred(from: source.header.provenance)
+        }
+        let pricer: any RecordingPricer
+        switch environment {
+        case .native:
+            pricer = makeRecordingPricer(backend: try makeBackend(.native, profile, options), profile: profile, time: .none)
+        case let .kvm(features, ept, hostPages):
+            let name = RecordingEnvironment.recordingProfile
+            // The replay's own profile when it is the recording machine's (so a sensitivity run
+            // varies a cost where it is removed and where it is added alike).
+            let recording = profile.name == name ? profile : try CostProfile.load(name)
+            let recordingOptions = BackendOptions(cpuCount: options.cpuCount, overcommit: 0, kvmFeatures: features,
+                                                  ept: ept, batching: true)
+            pricer = makeRecordingPricer(backend: try makeBackend(.kvm, recording, recordingOptions), profile: recording,
+                                         time: try TimeCosts(backend: .kvm, ept: ept, profile: recording, hostPages: hostPages))
+        }
+        return RecordedTimeline(environment: environment, pricer: pricer, cpuCount: options.cpuCount,
+                                traceStart: traceStart ?? 0)
     }
 
     private func resolveFilter() {
@@ -143,11 +176,17 @@ public final class Replay: ReplayControl {
             EngineSnapshot(descriptor: engine.descriptor, metrics: m,
                            slowdown: nativeTime > 0 ? m.simulatedNanoseconds / nativeTime : 1)
         }
-        return Snapshot(
+        var snapshot = Snapshot(
             trace: TraceInfo(name: name, cpuCount: max(source.header.cpuCount, configuration.options.cpuCount),
                              durationNanoseconds: durationNanoseconds, provenance: source.header.provenance),
             positionNanoseconds: position, eventsReplayed: eventIndex, profileName: profile.name,
             engines: engineSnapshots, diagnostics: source.diagnostics, finished: isFinished)
+        if let timeline {
+            snapshot.baseline = Baseline(recordedOn: timeline.environment.label, reason: baselineReason,
+                                         hostPages: configuration.hostPages.rawValue,
+                                         clampedGaps: timeline.clampedGaps, removedNanoseconds: timeline.removedNanoseconds)
+        }
+        return snapshot
     }
 
     /// Per-interval latency windows of every engine (CSV percentiles), reset on read.
@@ -201,7 +240,9 @@ public final class Replay: ReplayControl {
         if let only = filter.eventClass {
             expansion.segments.removeAll { $0.eventClass != only }
         }
-        for i in engines.indices { engines[i].consume(event, expansion, eventIndex: eventIndex) }
+        guard let timeline else { return }
+        let step = timeline.step(event, expansion, eventIndex: eventIndex)
+        for i in engines.indices { engines[i].consume(event, expansion, step: step, eventIndex: eventIndex) }
     }
 
     private func finishEngines() {

@@ -31,10 +31,17 @@ public struct ReplayConfiguration: Sendable, Equatable {
     public var options: BackendOptions
     /// Only events matching this filter reach the engines (nil fields match all).
     public var filter: EventFilter
+    /// Where the trace was recorded (its costs are removed from the gaps); nil = what the
+    /// trace's provenance says.
+    public var recordedOn: RecordingEnvironment?
+    /// Host page size behind two-dimensional paging in the engines (a what-if).
+    public var hostPages: HostPageSize
 
     public init(backends: [BackendID] = [.xenPV, .kvm, .vmi, .lguest, .vbox], profile: String = "modern-2020",
-                options: BackendOptions = BackendOptions(cpuCount: 1), filter: EventFilter = EventFilter()) {
+                options: BackendOptions = BackendOptions(cpuCount: 1), filter: EventFilter = EventFilter(),
+                recordedOn: RecordingEnvironment? = nil, hostPages: HostPageSize = .k4) {
         self.backends = backends; self.profile = profile; self.options = options; self.filter = filter
+        self.recordedOn = recordedOn; self.hostPages = hostPages
     }
 }
 

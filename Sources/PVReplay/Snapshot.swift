@@ -14,6 +14,8 @@ public struct Snapshot: Sendable {
     public var diagnostics: TraceDiagnostics
     /// True once the reader reached the end of the trace.
     public var finished: Bool
+    /// Which recording environment's costs were removed from the recorded gaps.
+    public var baseline = Baseline()
 
     public init(trace: TraceInfo, positionNanoseconds: UInt64, eventsReplayed: UInt64,
                 profileName: String, engines: [EngineSnapshot], diagnostics: TraceDiagnostics,
@@ -47,4 +49,28 @@ public struct EngineSnapshot: Sendable {
     public init(descriptor: BackendDescriptor, metrics: EngineMetrics, slowdown: Double) {
         self.descriptor = descriptor; self.metrics = metrics; self.slowdown = slowdown
     }
+}
+
+/// The native baseline: where the trace was recorded and what removing that environment's own
+/// costs from the recorded gaps did (DESIGN.md, Time, step 1).
+public struct Baseline: Sendable, Equatable {
+    /// `native` or `kvm[:…]`, as `--recorded-on` spells it.
+    public var recordedOn: String
+    /// Why: `provenance virtualized=yes (…)`, `--recorded-on`, `no provenance: …`.
+    public var reason: String
+    /// Host page size behind the engines' two-dimensional paging (`--host-pages`).
+    public var hostPages: String
+    /// Recorded gaps shorter than the recording environment's priced cost, clamped at zero.
+    public var clampedGaps: UInt64
+    /// Recorded nanoseconds removed as the recording environment's own costs (all CPUs).
+    public var removedNanoseconds: Double
+
+    public init(recordedOn: String = "native", reason: String = "", hostPages: String = "4k",
+                clampedGaps: UInt64 = 0, removedNanoseconds: Double = 0) {
+        self.recordedOn = recordedOn; self.reason = reason; self.hostPages = hostPages
+        self.clampedGaps = clampedGaps; self.removedNanoseconds = removedNanoseconds
+    }
+
+    /// `recorded_on=kvm;host_pages=4k`, for the CSV settings column.
+    public var settings: String { "recorded_on=\(recordedOn);host_pages=\(hostPages)" }
 }

@@ -13,7 +13,9 @@ public enum Summary {
         out += "\(group(s.eventsReplayed)) events  profile \(s.profileName)\n"
         if !filter.isEmpty { out += "filter: \(EmptyResult.describe(filter)) (\(group(s.native.metrics.events)) events matched)\n" }
         if let w = EmptyResult.warning(s, filter: filter, finished: true) { out += "warning: \(w)\n" }
-        out += "Simulated time = recorded gaps (taken as native time) + each engine's priced pv-op cost.\n\n"
+        out += "Simulated time per CPU = recorded gaps with the recording environment's costs removed"
+        out += " + each engine's TLB-miss, pv-op, indirect-exit and cross-CPU waiting time.\n"
+        out += baselineText(s.baseline) + "\n\n"
 
         var table: [[String]] = [["engine", "sim time", "slowdown", "ops", "hypercalls", "vm exits", "rom calls", "traps"]]
         for e in s.engines {
@@ -25,6 +27,16 @@ public enum Summary {
             ])
         }
         out += render(table) + "\n"
+        out += "What the simulated time is made of, ms summed over CPUs (recorded = de-virtualized gaps):\n"
+        var terms: [[String]] = [["engine", "recorded", "+tlb misses", "+pv ops", "+indirect", "+waiting", "-idle cut short"]]
+        for e in s.engines {
+            let m = e.metrics
+            let ghz = m.clockGHz
+            terms.append([e.descriptor.id.rawValue, fixed(m.recordedNanoseconds / 1e6, 3), fixed(m.tlbMissNanoseconds / 1e6, 3),
+                          fixed(m.pricedCycles / ghz / 1e6, 3), fixed(m.indirectCycles / ghz / 1e6, 3), fixed(m.waitNanoseconds / 1e6, 3),
+                          fixed(m.absorbedIdleNanoseconds / 1e6, 3)])
+        }
+        out += render(terms) + "\n"
         for e in s.engines where !e.descriptor.settings.isEmpty {
             out += "\(e.descriptor.displayName) settings: "
                 + e.descriptor.settings.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
@@ -55,10 +67,17 @@ public enum Summary {
                 out += "  batches \(group(batches)), \(fixed(Double(m.batchedEntries) / Double(max(batches, 1)), 1)) entries each; flushes: \(reasons)\n"
             }
         }
-        out += "\nLatency per event class, ns (p50 / p95 / p99 / p99.9):\n"
-        var lat: [[String]] = [["class", "samples"] + s.engines.map { $0.descriptor.id.rawValue }]
-        for c in EventClass.allCases where s.native.metrics.classCounts[c.index] > 0 {
-            var row = [c.label, group(s.native.metrics.classCounts[c.index])]
+        out += "\nLatency per path, simulated ns (p50 / p95 / p99 / p99.9), from the trace's own begin and end"
+        out += " (text timestamps are µs: a native sample is a multiple of 1000 ns plus priced ops):\n"
+        var lat: [[String]] = [["class", "path", "samples"] + s.engines.map { $0.descriptor.id.rawValue }]
+        var unpaired: [String] = []
+        for c in EventClass.allCases {
+            let n = s.native.metrics.latency[c.index].totalCount
+            guard c.hasLatencySamples, n > 0 else {
+                if s.native.metrics.classCounts[c.index] > 0 || (c.hasLatencySamples && n == 0) { unpaired.append(c.label) }
+                continue
+            }
+            var row = [c.label, c.latencyDefinition, group(n)]
             for e in s.engines {
                 let h = e.metrics.latency[c.index]
                 row.append(percentiles.map { String(h.valueAtPercentile($0.value)) }.joined(separator: "/"))
@@ -66,11 +85,26 @@ public enum Summary {
             lat.append(row)
         }
         out += render(lat)
+        if !unpaired.isEmpty {
+            out += "No latency samples (no begin/end pair in this trace): \(unpaired.joined(separator: ", "))\n"
+        }
         let d = s.diagnostics
         if d.warningCount > 0 || d.lostEvents > 0 {
             out += "\ninput: \(group(d.warningCount)) warnings, \(group(d.lostEvents)) lost events\n"
         }
         return out
+    }
+
+    /// `Baseline: recorded on kvm (provenance virtualized=yes …): 12.3 ms of recorded time removed …`
+    public static func baselineText(_ b: Baseline) -> String {
+        var t = "Baseline: recorded on \(b.recordedOn) (\(b.reason))"
+        if b.recordedOn == "native" {
+            t += ": recorded gaps are native time"
+        } else {
+            t += ": \(fixed(b.removedNanoseconds / 1e6, 3)) ms of its own costs removed from the recorded gaps; native is an estimate of bare metal"
+        }
+        if b.clampedGaps > 0 { t += "; \(group(b.clampedGaps)) gaps shorter than its priced cost clamped at zero" }
+        return t + ". Host pages behind 2D paging: \(b.hostPages)."
     }
 
     public static func slowdownText(_ x: Double) -> String {
@@ -119,6 +153,15 @@ public enum Summary {
             w.field("profile") { w.string(s.profileName) }
             w.field("warnings") { w.int(s.diagnostics.warningCount) }
             w.field("lost_events") { w.int(s.diagnostics.lostEvents) }
+            w.field("baseline") {
+                w.object {
+                    w.field("recorded_on") { w.string(s.baseline.recordedOn) }
+                    w.field("reason") { w.string(s.baseline.reason) }
+                    w.field("host_pages") { w.string(s.baseline.hostPages) }
+                    w.field("clamped_gaps") { w.int(s.baseline.clampedGaps) }
+                    w.field("removed_seconds") { w.double(s.baseline.removedNanoseconds / 1e9, 9) }
+                }
+            }
             w.field("engines") {
                 w.array(s.engines) { e in
                     let m = e.metrics, d = e.descriptor
@@ -131,6 +174,16 @@ public enum Summary {
                         w.field("events") { w.int(m.events) }
                         w.field("ops") { w.int(m.ops) }
                         w.field("priced_cycles") { w.double(m.pricedCycles, 0) }
+                        w.field("time_terms_seconds") {
+                            w.object {
+                                w.field("recorded") { w.double(m.recordedNanoseconds / 1e9, 9) }
+                                w.field("tlb_misses") { w.double(m.tlbMissNanoseconds / 1e9, 9) }
+                                w.field("pv_ops") { w.double(m.pricedCycles / m.clockGHz / 1e9, 9) }
+                                w.field("indirect") { w.double(m.indirectCycles / m.clockGHz / 1e9, 9) }
+                                w.field("waiting") { w.double(m.waitNanoseconds / 1e9, 9) }
+                                w.field("idle_cut_short") { w.double(m.absorbedIdleNanoseconds / 1e9, 9) }
+                            }
+                        }
                         w.field("transitions_by_kind") {
                             w.object { for k in TransitionKind.allCases { w.field(k.rawValue) { w.int(m.transitions(of: k, in: d)) } } }
                         }
@@ -163,7 +216,7 @@ public enum Summary {
                         }
                         w.field("latency_ns") {
                             w.object {
-                                for c in EventClass.allCases where m.classCounts[c.index] > 0 {
+                                for c in EventClass.allCases where m.latency[c.index].totalCount > 0 {
                                     let h = m.latency[c.index]
                                     w.field(c.label) {
                                         w.object {
@@ -187,7 +240,7 @@ public enum Summary {
     public static func hgrmFiles(_ s: Snapshot) -> [(name: String, text: String)] {
         var files: [(String, String)] = []
         for e in s.engines {
-            for c in EventClass.allCases where e.metrics.classCounts[c.index] > 0 {
+            for c in EventClass.allCases where e.metrics.latency[c.index].totalCount > 0 {
                 var text = ""
                 var h = e.metrics.latency[c.index]
                 h.outputPercentileDistribution(to: &text, outputValueUnitScalingRatio: 1, percentileTicksPerHalfDistance: 5, format: .plainText)

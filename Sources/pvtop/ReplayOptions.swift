@@ -36,6 +36,16 @@ struct EngineOptions: ParsableArguments {
         valueName: "p"))
     var overcommit: Double = 0
 
+    @Option(name: .customLong("recorded-on"), help: ArgumentHelp(
+        "Where the trace was recorded, whose costs are removed from its gaps: native, or kvm[:feature=off,…,ept=off,host-pages=2m]; default: the trace's provenance (virtualized=yes → kvm).",
+        valueName: "env"))
+    var recordedOn: String?
+
+    @Option(name: .customLong("host-pages"), help: ArgumentHelp(
+        "Host page size behind two-dimensional paging (EPT/NPT) in the engines: 4k (24-reference walks) or 2m (19).",
+        valueName: "4k|2m"))
+    var hostPages: String = "4k"
+
     @Option(name: .customLong("kernel-model"), help: ArgumentHelp(
         "Kernel-model parameters JSON (default: the bundled kernel-model.json).", valueName: "file"))
     var kernelModel: String?
@@ -79,7 +89,18 @@ struct EngineOptions: ParsableArguments {
     }
 
     func configuration(filter: EventFilter = EventFilter()) throws -> ReplayConfiguration {
-        ReplayConfiguration(backends: try backendIDs(), profile: profile, options: try backendOptions(), filter: filter)
+        guard let pages = HostPageSize(rawValue: hostPages.lowercased()) else {
+            throw ValidationError("--host-pages takes 4k or 2m, not \"\(hostPages)\"")
+        }
+        var recorded: RecordingEnvironment?
+        if let recordedOn {
+            switch RecordingEnvironment.parse(recordedOn) {
+            case let .success(env): recorded = env
+            case let .failure(error): throw ValidationError(error.description)
+            }
+        }
+        return ReplayConfiguration(backends: try backendIDs(), profile: profile, options: try backendOptions(), filter: filter,
+                                   recordedOn: recorded, hostPages: pages)
     }
 }
 

@@ -28,7 +28,7 @@ import Testing
         #expect(t.contains(" Event ") && t.contains("Count  %Cnt %Time Avg cyc  Rate/s"))
         #expect(t.contains("┌ batching "))
         #expect(t.contains("flushed by"))
-        #expect(t.contains("┌ latency · page_fault · ns, log2 buckets"))
+        #expect(t.contains("┌ latency · page_fault · simulated ns, log2"))
         #expect(t.contains("p99.9"))
         #expect(b.line(47).hasPrefix("F1Help SpacePause"))
         #expect(b.line(47).contains("qQuit"))

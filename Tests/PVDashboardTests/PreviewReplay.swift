@@ -172,6 +172,7 @@ struct PreviewEngine {
         case .memoryMap: return 1_500
         case .msr: return 80
         case .micro: return 50
+        case .wakeup: return 3_000
         }
     }
 

@@ -168,7 +168,7 @@ import Testing
         let b = render(LatencyPanel(engines: [native, xen], eventClass: .pageFault, theme: theme), 70, 12)
         // Histograms keep 2 significant digits: 600 reads back as its bucket's top, 603.
         #expect(b.text == """
-            ┌ latency · page_fault · ns, log2 buckets ─────────── n=31  v: class ┐
+            ┌ latency · page_fault · simulated ns, log2 ───────── n=31  v: class ┐
             │                native                     xen-pv                   │
             │     [512, 1K)     30 ███████████████████                           │
             │      [1K, 2K)      1 ▋                       30 ██████████████████ │
@@ -210,7 +210,9 @@ import Testing
 
     @Test func latencyPanelSaysWhenTheClassHasNoSamples() {
         let b = render(LatencyPanel(engines: [Fixtures.native()], eventClass: .fork, theme: theme), 70, 6)
-        #expect(b.text.contains("no fork events yet"))
+        #expect(b.text.contains("fork: no latency, a trace shows no begin/end pair"))
+        let empty = render(LatencyPanel(engines: [Fixtures.native()], eventClass: .syscall, theme: theme), 70, 6)
+        #expect(empty.text.contains("no syscall samples yet"))
     }
 
     @Test func keyBarKeepsHelpAndQuitWhenNarrow() {
@@ -296,8 +298,9 @@ import Testing
     @Test func helpOverlayExplainsBlindSpots() {
         let b = render(HelpOverlay(scroll: 100, theme: theme), 100, 40)
         #expect(b.text.contains("No device I/O"))
-        #expect(b.text.contains("No cache or TLB effects"))
-        #expect(b.text.contains("Recorded gaps are taken as native time"))
+        #expect(b.text.contains("Cache and TLB effects are rates"))
+        #expect(b.text.contains("Native is an estimate of bare metal"))
+        #expect(b.text.contains("Latency is simulated"))
         let top = render(HelpOverlay(scroll: 0, theme: theme), 100, 40)
         #expect(top.text.contains("perf kvm stat report's table"))
         let keys = render(HelpOverlay(scroll: 12, theme: theme), 100, 40)

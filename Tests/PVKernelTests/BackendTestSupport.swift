@@ -53,11 +53,11 @@ func replay(_ events: [KernelEvent], on id: BackendID, profile: String = "modern
     let p = try CostProfile.load(profile)
     let backend = try BackendFactory.make(id, profile: p, options: options)
     var kernel = Kernel(parameters: parameters, cpuCount: options.cpuCount)
-    let engine = makeEngine(backend: backend, profile: p, parameters: parameters, cpuCount: options.cpuCount, traceStart: 0)
+    let engine = makeEngine(backend: backend, profile: p, cpuCount: options.cpuCount)
     var out = Expansion()
     for (i, e) in events.enumerated() {
         kernel.expand(e, into: &out)
-        engine.consume(e, out, eventIndex: UInt64(i))
+        engine.consume(e, out, step: RecordedStep(gapNanoseconds: 0, mode: .kernel), eventIndex: UInt64(i))
     }
     kernel.finish(into: &out)
     if !out.isEmpty { engine.consumeTrailing(out) }

@@ -39,7 +39,18 @@ struct FlatBackend: Backend {
 }
 
 @Suite struct ReplayTests {
-    static let profile = CostProfile(name: "flat-1ghz", description: "", clockGHz: 1, ept: true, costs: [:], origin: "test")
+    /// 1 GHz, and every time-proportional and cross-CPU cost zero: these tests count events.
+    static let profile: CostProfile = {
+        func zero(_ keys: [String]) -> [String: CostProfile.Parameter] {
+            Dictionary(uniqueKeysWithValues: keys.map { ($0, CostProfile.Parameter(value: 0, source: nil, assumption: "test")) })
+        }
+        return CostProfile(name: "flat-1ghz", description: "", clockGHz: 1, ept: true,
+                           costs: zero(TimeCosts.cycleKeys + CausalityCosts.profileKeys),
+                           flags: Dictionary(uniqueKeysWithValues: TimeCosts.flagKeys.map {
+                               ($0, CostProfile.Flag(on: true, source: nil, assumption: "test"))
+                           }),
+                           quantities: zero(TimeCosts.quantityKeys), origin: "test")
+    }()
 
     /// Page faults every 10 µs on CPU 0 for 1 ms of trace.
     static func faults(count: Int = 100) -> [KernelEvent] {
@@ -118,12 +129,12 @@ struct FlatBackend: Backend {
         // Each interval of 25 faults: native 1 cycle/call, xen-pv 100 cycles/call and 25 mmu_updates.
         let xen = parseCSVLine(lines[2])
         #expect(xen.count == CSVExport.columns.count)
-        #expect(xen[4] == "mode=test,\"quoted\"")
+        #expect(xen[4] == "mode=test,\"quoted\";recorded_on=native;host_pages=4k")
         #expect(xen[2] == "xen-pv")
         #expect(xen[5] == "25")              // events
         #expect(xen[8] == "25")              // hypercalls
         #expect(lines[1].contains(",native,"))
-        #expect(lines[2].contains("\"mode=test,\"\"quoted\"\"\""))  // RFC 4180 quoting of the settings field
+        #expect(lines[2].contains("\"mode=test,\"\"quoted\"\";recorded_on=native;host_pages=4k\""))  // RFC 4180 quoting of the settings field
         #expect(try run() == csv)
     }
 

@@ -18,7 +18,7 @@ public struct ExtraCostBar: Widget {
         Part(label: "MMU / page tables", glyph: "█", classes: [.pageFault, .memoryMap, .fork, .exec, .exit]),
         Part(label: "syscall entry", glyph: "▓", classes: [.syscall]),
         Part(label: "interrupts, timers", glyph: "▒", classes: [.interrupt, .timer, .ipi, .msr]),
-        Part(label: "context switch", glyph: "░", classes: [.contextSwitch]),
+        Part(label: "context switch, wakeup", glyph: "░", classes: [.contextSwitch, .wakeup]),
         Part(label: "TLB flush / shootdown", glyph: "▚", classes: [.tlbFlush, .tlbShootdown]),
         Part(label: "idle / halt", glyph: "▪", classes: [.idle]),
         Part(label: "other", glyph: "·", classes: [.micro]),

@@ -1,6 +1,6 @@
 import PVReplay
 
-/// Line 1: ` pvtop  compile.trace  2 CPUs  ▶ 4×  0.212 / 0.334 s  loop  filter: …   profile: x`.
+/// Line 1: ` pvtop  compile.trace  2 CPUs  ▶ 4×  0.212 / 0.334 s  loop  filter: …   recorded on kvm  profile: x`.
 public struct HeaderBar: Widget {
     public var snapshot: Snapshot
     public var state: DashboardState
@@ -36,8 +36,13 @@ public struct HeaderBar: Widget {
         if let warning = EmptyResult.warning(snapshot, filter: filter, finished: snapshot.finished) {
             x = buffer.put("  ⚠ " + warning, x: x, y: row.y, style: theme.warning, clip: row)
         }
+        // The baseline says what native is: the recording itself, or an estimate with the
+        // recording hypervisor's costs removed.
         let profile = "profile: \(snapshot.profileName) "
-        if x + 2 + profile.count <= row.maxX {
+        let full = "recorded on \(snapshot.baseline.recordedOn)  " + profile
+        if x + 2 + full.count <= row.maxX {
+            buffer.put(full, in: row, style: theme.header, alignRight: true)
+        } else if x + 2 + profile.count <= row.maxX {
             buffer.put(profile, in: row, style: theme.header, alignRight: true)
         }
     }

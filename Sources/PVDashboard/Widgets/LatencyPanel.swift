@@ -2,7 +2,7 @@ import Histogram
 import PVKernel
 import PVReplay
 
-/// Latency of one event class for every engine, side by side: bcc/bpftrace log2 rows
+/// Simulated latency of one event class for every engine, side by side: bcc/bpftrace log2 rows
 /// (`[512, 1K)   41k ████████`) over the same buckets for all engines, then the HdrHistogram
 /// ladder p50 / p95 / p99 / p99.9 with each engine's difference from native.
 public struct LatencyPanel: Widget {
@@ -61,8 +61,10 @@ public struct LatencyPanel: Widget {
         guard histograms.contains(where: { $0.totalCount > 0 }) else {
             buffer.box(area, title: "latency · \(eventClass.label)", rightTitle: "v: class",
                        border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
-            buffer.put(" no \(eventClass.label) events yet (or filtered out): v picks another class",
-                       in: inner.row(0), style: theme.dim)
+            let why = eventClass.hasLatencySamples
+                ? " no \(eventClass.label) samples yet (or filtered out): v picks another class"
+                : " \(eventClass.label): no latency, a trace shows no begin/end pair for it; v picks another class"
+            buffer.put(why, in: inner.row(0), style: theme.dim)
             return
         }
         let labelWidth = 15
@@ -94,7 +96,8 @@ public struct LatencyPanel: Widget {
         }
         let keys = buckets.flatMap(\.keys)
         var ladderTop = inner.maxY - ladderRows
-        buffer.box(area, title: "latency · \(eventClass.label) · ns, log2 buckets" + (k == 0 ? "" : " ÷\(1 << k)"),
+        // Samples are durations on each engine's simulated clock (native: the de-virtualized recording).
+        buffer.box(area, title: "latency · \(eventClass.label) · simulated ns, log2" + (k == 0 ? "" : " ÷\(1 << k)"),
                    rightTitle: "n=\(Format.count(samples))  v: class",
                    border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
         if bucketRows > 0, let lo = keys.min(), let hi = keys.max() {
