@@ -54,7 +54,8 @@ struct PathLatency {
                          switchCloseNanoseconds: Double, wakerSentAt: Double?,
                          into latency: inout [Histogram<UInt64>], window: inout Histogram<UInt64>) {
         @inline(__always) func sample(_ c: EventClass, _ ns: Double) {
-            let v = UInt64(max(ns.rounded(), 1))
+            // A clock jump in hostile input can make any duration: clamp to the histogram's range.
+            let v = ns.isNaN ? 1 : UInt64(min(max(ns.rounded(), 1), Double(EngineMetrics.highestTrackableNanoseconds)))
             latency[c.index].record(v)
             window.record(v)
         }

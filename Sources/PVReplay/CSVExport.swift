@@ -21,6 +21,8 @@ public struct CSVExport {
         var out = ""
         let nativeNow = current.engines[0].metrics.simulatedNanoseconds
         let nativeBefore = previous?.engines[0].metrics.simulatedNanoseconds ?? 0
+        // Input warnings so far (skipped, clamped, reinterpreted lines), `input.kind=count`.
+        let inputWarnings = current.diagnostics.countPairs.map { "input.\($0.key)=\($0.value)" }
         for (i, engine) in current.engines.enumerated() {
             let before = previous?.engines[i].metrics
             let m = engine.metrics
@@ -38,7 +40,7 @@ public struct CSVExport {
             }
             let fields: [String] = [
                 seconds(intervalStart), seconds(intervalEnd), d.id.rawValue, current.profileName,
-                (d.settings.map { "\($0.key)=\($0.value)" } + [current.baseline.settings]).joined(separator: ";"),
+                (d.settings.map { "\($0.key)=\($0.value)" } + [current.baseline.settings] + inputWarnings).joined(separator: ";"),
                 String(delta(m.events, before?.events)), String(delta(m.ops, before?.ops)),
                 String(delta(m.totalTransitions, before?.totalTransitions)),
                 String(kind(.hypercall)), String(kind(.vmExit)), String(kind(.romCall)), String(kind(.trap)),

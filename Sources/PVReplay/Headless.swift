@@ -11,9 +11,17 @@ public enum Headless {
         var start: UInt64 = 0
         _ = replay.takeWindows()
         while !replay.isFinished && !shouldStop() {
-            let end = start &+ interval
+            var end = start.addingReportingOverflow(interval).overflow ? .max : start + interval
+            // An empty stretch (a pause in the recording) is one row up to the interval holding
+            // the next event, so the loop is O(events + non-empty intervals), never one row per
+            // empty interval of a huge clock jump.
+            if let next = replay.nextEventPosition, next >= end {
+                let stretch = start + (next - start) / interval * interval
+                if stretch > start { end = stretch }  // else the clock is at its limit: take the rest
+            }
             // Events at exactly `end` belong to the next interval [end, end + interval).
-            try replay.advance(toTraceTime: end &- 1, eventBudget: .max)
+            // The last interval of a clock at its limit takes everything left (no `end - 1` wrap).
+            try replay.advance(toTraceTime: end == .max ? .max : end - 1, eventBudget: .max)
             let current = replay.snapshot()
             let windows = replay.takeWindows()
             let last = replay.isFinished

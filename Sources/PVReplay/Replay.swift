@@ -166,6 +166,13 @@ public final class Replay: ReplayControl {
         try advance(toTraceTime: target, eventBudget: .max)
     }
 
+    /// Trace time of the next event to replay (ns since the first event), nil at the end: lets
+    /// the headless loop step over an empty stretch in one row instead of one per interval.
+    public var nextEventPosition: UInt64? {
+        guard let e = lookahead, let start = traceStart else { return nil }
+        return e.timestampNanoseconds &- min(start, e.timestampNanoseconds)
+    }
+
     /// Trace time replayed so far (ns since the first event).
     public var position: UInt64 { lastTimestamp &- min(traceStart ?? 0, lastTimestamp) }
 

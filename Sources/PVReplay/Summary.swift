@@ -152,6 +152,7 @@ public enum Summary {
             w.field("events") { w.int(s.eventsReplayed) }
             w.field("profile") { w.string(s.profileName) }
             w.field("warnings") { w.int(s.diagnostics.warningCount) }
+            w.field("input_warnings") { w.object { for kv in s.diagnostics.countPairs { w.field(kv.key) { w.int(kv.value) } } } }
             w.field("lost_events") { w.int(s.diagnostics.lostEvents) }
             w.field("baseline") {
                 w.object {

@@ -98,6 +98,15 @@ struct EventNameTable {
     /// Open addressing, linear probing: hash and entry index + 1 (0 = empty slot).
     private var slotHashes = [UInt64](repeating: 0, count: 256)
     private var slotEntries = [Int32](repeating: 0, count: 256)
+    /// Distinct names kept; a further name maps to the one `overflowName` entry.
+    let capacity: Int
+    /// The entry every name past the cap is counted under (created on first need).
+    private(set) var overflowIndex: Int?
+    static let overflowName = "(other event names)"
+
+    init(capacity: Int = .max) {
+        self.capacity = max(capacity, 1)
+    }
 
     /// A hash of the name bytes and the print style (0 `name:`, 1 `name(`, 2 `name ->`,
     /// 3 `<stack trace>`).
@@ -140,6 +149,17 @@ struct EventNameTable {
 
     private mutating func insert(_ p: UnsafePointer<UInt8>, _ n: Int, style: UInt8, hash h: UInt64,
                                  strings: StringTable) -> Int {
+        if entries.count >= capacity {
+            if let overflowIndex { return overflowIndex }
+            entries.append(Entry(bytes: [], name: Self.overflowName, hash: 0))
+            decoders.append(.other)
+            nameIDs.append(strings.intern(Self.overflowName))
+            lines.append(0)
+            poolOffsets.append(pool.count)
+            poolLengths.append(-1)  // matches no name: never found by `index`
+            overflowIndex = entries.count - 1
+            return entries.count - 1
+        }
         let bytes = Array(UnsafeBufferPointer(start: p, count: n))
         let printed = String(decoding: bytes, as: UTF8.self)
         // tracefs prints syscalls:sys_enter_X as `sys_X(args)` and sys_exit_X as `sys_X -> ret`.

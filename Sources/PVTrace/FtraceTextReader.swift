@@ -39,9 +39,7 @@ public final class FtraceTextReader: TraceSource {
     public let strings = StringTable()
 
     public var diagnostics: TraceDiagnostics {
-        var d = TraceDiagnostics()
-        d.warningCount = warningCount
-        d.firstWarnings = firstWarnings
+        var d = warnings
         d.lostEvents = lostEvents
         d.linesRead = lineNumber
         let names = state.pointee.names
@@ -65,6 +63,9 @@ public final class FtraceTextReader: TraceSource {
     static let maxLinesBeforeFirstEvent = 1000
     /// CONFIG_NR_CPUS is at most 8192 (arch/x86/Kconfig): a larger CPU number is garbage.
     static let maxCPU = 8191
+    /// Distinct event names kept (each with its decoder and counts); further names count under
+    /// `EventNameTable.overflowName`. A recorded trace has a few dozen (the bundled ones 40 at most).
+    static let maxEventNames = 4096
 
     private let stream: ByteStream
     private let buffer: UnsafeMutablePointer<UInt8>
@@ -85,8 +86,14 @@ public final class FtraceTextReader: TraceSource {
         /// Highest CPU number seen + 1.
         var cpusSeen = 0
         var sawTGID = false
-        var names = EventNameTable()
+        var names = EventNameTable(capacity: FtraceTextReader.maxEventNames)
         var comms = CommCache()
+        var timeline: TraceTimeline
+        /// Lines that should be trace entries (events, parsed or not), for the header's count.
+        var entryLines: UInt64 = 0
+        var sniffed = false
+        var lastLineUnterminated = false
+        var reportedMissingEntries = false
     }
     private let state: UnsafeMutablePointer<State>
 
@@ -106,32 +113,44 @@ public final class FtraceTextReader: TraceSource {
         get { state.pointee.skippingLongLine } set { state.pointee.skippingLongLine = newValue }
     }
 
-    private var warningCount: UInt64 = 0
-    private var firstWarnings: [TraceWarning] = []
+    private var warnings = TraceDiagnostics()
     private var lostEvents: UInt64 = 0
     private var linesBeforeFirstEvent = 0
     private var sawHeader = false
+    /// The trace's own CPU count (`#P:`, trace-cmd's `cpus=`, provenance `cpus=`); 0 = not said.
+    /// A CPU number at or above it is skipped with a warning rather than made a new CPU range
+    /// (one corrupt `[8191]` made a 2-CPU trace 8,192 CPUs). Caveat: `#P:` is num_online_cpus()
+    /// when `trace` was read (kernel/trace/trace.c, print_event_info), so a machine with CPUs
+    /// offline (a sparse online set, `nosmt`) can log higher CPU numbers; the warning says so.
+    private var declaredCPUs = 0
     private var sawTraceCmdPreamble = false
 
-    public convenience init(path: String, strict: Bool = false) throws {
+    /// - Parameter maxGapNanoseconds: a jump of the trace clock beyond this is cut out and
+    ///   reported (`TraceTimeline`).
+    public convenience init(path: String, strict: Bool = false,
+                            maxGapNanoseconds: UInt64 = TraceTimeline.defaultMaxJumpNanoseconds) throws {
         let stream = try openTraceStream(path: path)
-        self.init(stream: stream, name: path == "-" ? "<stdin>" : path, strict: strict)
+        self.init(stream: stream, name: path == "-" ? "<stdin>" : path, strict: strict,
+                  bufferBytes: Self.defaultBufferBytes, maxGapNanoseconds: maxGapNanoseconds)
     }
 
-    public convenience init(stream: ByteStream, name: String, strict: Bool = false) {
-        self.init(stream: stream, name: name, strict: strict, bufferBytes: Self.defaultBufferBytes)
+    public convenience init(stream: ByteStream, name: String, strict: Bool = false,
+                            maxGapNanoseconds: UInt64 = TraceTimeline.defaultMaxJumpNanoseconds) {
+        self.init(stream: stream, name: name, strict: strict, bufferBytes: Self.defaultBufferBytes,
+                  maxGapNanoseconds: maxGapNanoseconds)
     }
 
     /// `bufferBytes` is the longest line the reader accepts; tests make it tiny to exercise
     /// lines straddling reads.
-    init(stream: ByteStream, name: String, strict: Bool, bufferBytes: Int) {
+    init(stream: ByteStream, name: String, strict: Bool, bufferBytes: Int,
+         maxGapNanoseconds: UInt64 = TraceTimeline.defaultMaxJumpNanoseconds) {
         self.stream = stream
         self.name = name
         self.strict = strict
         capacity = max(bufferBytes, 16)
         buffer = .allocate(capacity: capacity)
         state = .allocate(capacity: 1)
-        state.initialize(to: State())
+        state.initialize(to: State(timeline: TraceTimeline(maxJumpNanoseconds: maxGapNanoseconds)))
     }
 
     deinit {
@@ -142,14 +161,36 @@ public final class FtraceTextReader: TraceSource {
     }
 
     public func next() throws -> TraceRecord? {
+        if !state.pointee.sniffed { try sniff() }
         while let line = try nextLine() {
             if let record = try parse(line) { return record }
         }
         try checkUsableAtEnd()
+        try checkCompleteAtEnd()
         return nil
     }
 
-    // MARK: lines
+    /// Reads the first bytes and rejects binary input before any line is taken from it: an
+    /// endless source (/dev/zero, a FIFO) is refused within 64 KiB instead of read for ever
+    /// as one line. Reading stops at the first line break, so a live `trace_pipe` starts at once.
+    private func sniff() throws {
+        state.pointee.sniffed = true
+        let want = min(capacity, TextInputCheck.lineBreakWindowBytes)
+        while end < want && !atEOF {
+            let n = try stream.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: want - end))
+            if n == 0 { atEOF = true } else { end += n; state.pointee.bytesRead &+= UInt64(n) }
+            // trace-cmd's trace.dat starts with 0x17 0x08 0x44 "tracing" (trace-cmd.dat(5)).
+            if end >= 10 && buffer[0] == 0x17 && buffer[1] == 0x08 && buffer[2] == 0x44
+                && memcmp(buffer + 3, "tracing", 7) == 0 {
+                throw TraceError(file: name, line: 0, message: "this is a binary trace-cmd trace.dat; convert it with `trace-cmd report` first")
+            }
+            let prefix = UnsafeRawBufferPointer(start: buffer, count: end)
+            if end >= want || atEOF || memchr(buffer, 0, min(end, TextInputCheck.nulWindowBytes)) != nil {
+                if let reason = TextInputCheck.rejectionReason(prefix) { throw TraceError(file: name, line: 0, message: reason) }
+            }
+            if memchr(buffer, 0x0a, end) != nil { break }
+        }
+    }
 
     /// The next line without its newline (valid until the next call), or nil at the end.
     private func nextLine() throws -> LineBytes? {
@@ -168,6 +209,7 @@ public final class FtraceTextReader: TraceSource {
                     start = end
                     if skippingLongLine { skippingLongLine = false; continue }
                     lineNumber += 1
+                    state.pointee.lastLineUnterminated = true
                     return line
                 }
             } else if atEOF {
@@ -182,7 +224,9 @@ public final class FtraceTextReader: TraceSource {
                 // One line fills the whole buffer: drop what we have and the rest up to its newline.
                 if !skippingLongLine {
                     lineNumber += 1
-                    try warn("line longer than \(capacity) bytes skipped")
+                    state.pointee.entryLines &+= 1
+                    try warn(.longLine, "line longer than \(capacity) bytes skipped")
+                    try countLineBeforeFirstEvent()
                 }
                 skippingLongLine = true
                 end = 0
@@ -200,16 +244,38 @@ public final class FtraceTextReader: TraceSource {
 
     // MARK: errors
 
-    private func warn(_ message: String) throws {
-        if strict { throw TraceError(file: name, line: lineNumber, message: message) }
-        warningCount += 1
-        if firstWarnings.count < Self.keptWarnings {
-            firstWarnings.append(TraceWarning(file: name, line: lineNumber, message: message))
-        }
+    private func warn(_ kind: TraceWarningKind, _ message: String, line: UInt64? = nil) throws {
+        let at = line ?? lineNumber
+        if strict { throw TraceError(file: name, line: at, message: message) }
+        warnings.record(TraceWarning(file: name, line: at, message: message, kind: kind), keep: Self.keptWarnings)
     }
 
     private func unusable(_ message: String) -> TraceError {
         TraceError(file: name, line: lineNumber, message: message)
+    }
+
+    /// A file cut short: fewer entries than the header's `entries-in-buffer`, or a last line
+    /// without its newline (ftrace ends every line with one).
+    private func checkCompleteAtEnd() throws {
+        if state.pointee.lastLineUnterminated {
+            state.pointee.lastLineUnterminated = false
+            try warn(.truncated, "the file ends mid-line (no newline after the last line): truncated?")
+        }
+        if let announced = headerFields.entriesInBuffer, state.pointee.entryLines < announced,
+           !state.pointee.reportedMissingEntries {
+            let arrived = state.pointee.entryLines
+            state.pointee.reportedMissingEntries = true  // once, even if next() is called again
+            try warn(.truncated, "the header announces \(announced) entries but \(arrived) arrived (\(announced - arrived) missing): truncated file?",
+                     line: 0)
+        }
+    }
+
+    private func countLineBeforeFirstEvent() throws {
+        guard eventCount == 0 else { return }
+        linesBeforeFirstEvent += 1
+        if linesBeforeFirstEvent >= Self.maxLinesBeforeFirstEvent {
+            throw unusable("no parseable ftrace event in the first \(Self.maxLinesBeforeFirstEvent) lines")
+        }
     }
 
     private func checkUsableAtEnd() throws {
@@ -239,24 +305,16 @@ public final class FtraceTextReader: TraceSource {
             if let record = try parseCPULine(b, from: j) { return record }
         }
         if eventCount == 0 && parseTraceCmdPreamble(b, from: k) { return nil }
+        state.pointee.entryLines &+= 1
         if let event = try parseEvent(b, from: k) {
             eventCount += 1
             return .event(event)
         }
-        if eventCount == 0 {
-            linesBeforeFirstEvent += 1
-            if linesBeforeFirstEvent >= Self.maxLinesBeforeFirstEvent {
-                throw unusable("no parseable ftrace event in the first \(Self.maxLinesBeforeFirstEvent) lines")
-            }
-        }
+        try countLineBeforeFirstEvent()
         return nil
     }
 
     private func checkNotBinary(_ b: LineBytes) throws {
-        // trace-cmd's trace.dat starts with 0x17 0x08 0x44 "tracing" (trace-cmd.dat(5)).
-        if lineNumber == 1 && b[0] == 0x17 && b[1] == 0x08 && b[2] == 0x44 && b.hasPrefix("tracing", at: 3) {
-            throw unusable("this is a binary trace-cmd trace.dat; convert it with `trace-cmd report` first")
-        }
         if memchr(b.base, 0, b.count) != nil {
             throw unusable("binary data, not ftrace text")
         }
@@ -280,7 +338,7 @@ public final class FtraceTextReader: TraceSource {
             let inBuffer = b.decimal(&v)
             var w = v + 1
             guard let inBuffer, b[v] == 0x2f, let written = b.decimal(&w) else {
-                try warn("cannot parse entries-in-buffer/entries-written header")
+                try warn(.malformed, "cannot parse entries-in-buffer/entries-written header")
                 return nil
             }
             v = w
@@ -288,8 +346,9 @@ public final class FtraceTextReader: TraceSource {
             headerFields.entriesWritten = written
             if let p = b.find("#P:", from: v) {
                 var q = p + 3
-                if let cpus = b.decimal(&q), cpus <= UInt64(Self.maxCPU + 1) {
+                if let cpus = b.decimal(&q), cpus > 0, cpus <= UInt64(Self.maxCPU + 1) {
                     headerFields.cpuCount = max(headerFields.cpuCount, Int(cpus))
+                    declaredCPUs = max(declaredCPUs, Int(cpus))
                 }
             }
             // Only sign of overwritten events in `trace` (tracing.md pitfall 7): no per-CPU split.
@@ -302,9 +361,12 @@ public final class FtraceTextReader: TraceSource {
             b.skipSpaces(&v)
             let text = b.string(v..<b.count)
             if let eq = text.firstIndex(of: "=") {
-                headerFields.provenance.append((key: String(text[..<eq]), value: String(text[text.index(after: eq)...])))
+                let key = String(text[..<eq]), value = String(text[text.index(after: eq)...])
+                headerFields.provenance.append((key: key, value: value))
+                // The recording machine's CPU count (RecordingProvenance): CPU numbers beyond it are garbage.
+                if key == "cpus", let n = Int(value), n > 0, n <= Self.maxCPU + 1 { declaredCPUs = max(declaredCPUs, n) }
             } else {
-                try warn("pvtop-provenance line without key=value")
+                try warn(.malformed, "pvtop-provenance line without key=value")
             }
         } else if b.hasPrefix("TASK-PID", at: k) {
             sawHeader = true
@@ -334,6 +396,10 @@ public final class FtraceTextReader: TraceSource {
             } else if !b.hasPrefix("EVENTS DROPPED]", at: k) {
                 return nil
             }
+            if declaredCPUs > 0 && cpu >= UInt64(declaredCPUs) {
+                try warn(.cpuOutOfRange, "CPU \(cpu) in a lost-events line, but the trace has \(declaredCPUs) CPUs: line skipped")
+                return nil
+            }
             lostEvents &+= count
             noteCPU(Int(cpu))
             return .lost(cpu: UInt16(cpu), count: count, line: lineNumber)
@@ -357,8 +423,9 @@ public final class FtraceTextReader: TraceSource {
     private func parseTraceCmdPreamble(_ b: LineBytes, from k0: Int) -> Bool {
         if b.hasPrefix("cpus=", at: k0) {
             var k = k0 + 5
-            if let n = b.decimal(&k), k == b.count, n <= UInt64(Self.maxCPU + 1) {
+            if let n = b.decimal(&k), k == b.count, n > 0, n <= UInt64(Self.maxCPU + 1) {
                 headerFields.cpuCount = max(headerFields.cpuCount, Int(n))
+                declaredCPUs = max(declaredCPUs, Int(n))
                 sawTraceCmdPreamble = true
                 headerFields.format = .traceCmdReport
                 return true
@@ -390,7 +457,11 @@ public final class FtraceTextReader: TraceSource {
             if b[o - 1] == 0x20, let v = b.decimal(&q), b[q] == 0x5d, b[q + 1] == 0x20,
                Self.followsTaskPid(b, bracket: o, floor: k0) {
                 guard v <= UInt64(Self.maxCPU) else {
-                    try warn("CPU number \(v) out of range")
+                    try warn(.cpuOutOfRange, "CPU number \(v) out of range (Linux has at most \(Self.maxCPU + 1)): line skipped")
+                    return nil
+                }
+                if declaredCPUs > 0 && v >= UInt64(declaredCPUs) {
+                    try warn(.cpuOutOfRange, "CPU \(v), but the trace's header says it has \(declaredCPUs) CPUs (online when recorded): line skipped")
                     return nil
                 }
                 cpuValue = Int(v); open = o; close = q
@@ -400,7 +471,11 @@ public final class FtraceTextReader: TraceSource {
         }
         if cpuValue < 0, let column = Self.latencyCPUColumn(b, from: k0) {
             guard column.cpu <= UInt64(Self.maxCPU) else {
-                try warn("CPU number \(column.cpu) out of range")
+                try warn(.cpuOutOfRange, "CPU number \(column.cpu) out of range (Linux has at most \(Self.maxCPU + 1)): line skipped")
+                return nil
+            }
+            if declaredCPUs > 0 && column.cpu >= UInt64(declaredCPUs) {
+                try warn(.cpuOutOfRange, "CPU \(column.cpu), but the trace's header says it has \(declaredCPUs) CPUs (online when recorded): line skipped")
                 return nil
             }
             cpuValue = Int(column.cpu); open = column.start; close = column.flags - 1
@@ -491,14 +566,30 @@ public final class FtraceTextReader: TraceSource {
         }
         b.skipSpaces(&body)
         let entry = state.pointee.names.index(b.base + nameStart, nameLength, style: style, strings: strings)
+        if entry == state.pointee.names.overflowIndex {
+            try warn(.namesCapped, "more than \(Self.maxEventNames) distinct event names: this one is counted as \"\(EventNameTable.overflowName)\"")
+        }
         guard let kind = try decode(state.pointee.names.decoders[entry], nameID: state.pointee.names.nameIDs[entry],
                                     b, body: body, cpu: cpuValue) else {
             return nil
         }
         state.pointee.names.lines[entry] &+= 1
+        let (time, verdict) = state.pointee.timeline.admit(cpu: cpuValue, timestamp: ns)
+        switch verdict {
+        case .inOrder: break
+        case let .backwards(by):
+            try warn(.clockBackwards, "timestamp \(Self.seconds(ns)) is \(Self.seconds(by)) s before the previous one on CPU \(cpuValue): clamped (the event costs no time)")
+        case let .jump(by, forward):
+            let limit = Self.seconds(state.pointee.timeline.maxJumpNanoseconds)
+            try warn(.clockJump, "the trace clock jumps \(forward ? "forward" : "back") \(Self.seconds(by)) s at \(Self.seconds(ns)) on CPU \(cpuValue) (more than --max-gap \(limit) s): the jump is cut out")
+        }
         noteCPU(cpuValue)
+        let commsBefore = strings.overflowCount
         let commID = state.pointee.comms.id(pid: pid, b.base + commStart, commEnd - commStart, strings: strings)
-        return KernelEvent(timestampNanoseconds: ns, cpu: UInt16(cpuValue), pid: pid, tgid: tgid,
+        if strings.overflowCount != commsBefore {
+            try warn(.namesCapped, "more than \(strings.capacity) distinct task names and texts: this one is counted as \"\(StringTable.overflowName)\"")
+        }
+        return KernelEvent(timestampNanoseconds: time, cpu: UInt16(cpuValue), pid: pid, tgid: tgid,
                            commID: commID, context: context, line: lineNumber, kind: kind)
     }
 
@@ -541,7 +632,13 @@ public final class FtraceTextReader: TraceSource {
     }
 
     private func malformed(_ b: LineBytes, _ why: String) throws {
-        try warn("malformed line (\(why)): \(excerpt(b))")
+        try warn(.malformed, "malformed line (\(why)): \(excerpt(b))")
+    }
+
+    /// `seconds.micros` of a nanosecond count, as ftrace prints timestamps.
+    static func seconds(_ ns: UInt64) -> String {
+        let micros = String(ns / 1000 % 1_000_000)
+        return "\(ns / 1_000_000_000)." + String(repeating: "0", count: 6 - micros.count) + micros
     }
 
     /// The start of a line for a message, control bytes shown as `?` (never echo them to a terminal).
@@ -598,13 +695,13 @@ public final class FtraceTextReader: TraceSource {
         case .rawSyscallEnter:
             var k = body
             if b.hasPrefix("NR ", at: k) { k += 3 } else if let v = b.value(of: "id", from: body) { k = v } else { k = -1 }
-            if k >= 0, let nr = b.int32(&k) { kind = .syscallEnter(number: nr) } else { kind = nil }
+            if k >= 0, let nr = b.int32(&k), b.endsToken(at: k) { kind = .syscallEnter(number: nr) } else { kind = nil }
         case .rawSyscallExit: kind = rawSyscallExit(b, body)
         case .pageFault(let user):
-            if var e = b.value(of: "error_code", from: body), let code = b.number(&e), code <= UInt64(UInt32.max) {
+            if let code = b.numberField("error_code", from: body), code <= UInt64(UInt32.max) {
                 var address: UInt64 = 0
                 // `address=%ps`: a kernel address may print as a symbol; the model only needs user ones.
-                if var a = b.value(of: "address", from: body), let v = b.number(&a) { address = v }
+                if let v = b.numberField("address", from: body) { address = v }
                 kind = .pageFault(user: user, address: address, errorCode: UInt32(code))
             } else { kind = nil }
         case .tlbFlush: kind = tlbFlush(b, body)
@@ -645,7 +742,7 @@ public final class FtraceTextReader: TraceSource {
         case .other: kind = .other(nameID: nameID)
         }
         if kind == nil {
-            try warn("malformed \(strings[nameID]) fields: \(excerpt(b))")
+            try warn(.malformed, "malformed \(strings[nameID]) fields: \(excerpt(b))")
         }
         return kind
     }
@@ -660,7 +757,7 @@ public final class FtraceTextReader: TraceSource {
             var state = b[s]
             if LineBytes.isDigit(state) {
                 var q = s
-                guard let raw = b.decimal(&q) else { return nil }
+                guard let raw = b.decimal(&q), b.endsToken(at: q) else { return nil }
                 state = Self.taskStateLetter(raw)
             }
             guard state != 0 && state != 0x20 else { return nil }
@@ -708,7 +805,7 @@ public final class FtraceTextReader: TraceSource {
         }
         guard let cpuTag = b.find(" CPU:", from: body) else { return nil }
         var q = cpuTag + 5
-        guard let target = b.decimal(&q), target <= UInt64(Self.maxCPU),
+        guard let target = b.decimal(&q), b.endsToken(at: q), target <= UInt64(Self.maxCPU),
               let pid = Self.pluginPid(b, before: cpuTag, floor: body) else { return nil }
         return .schedWakeup(pid: pid, targetCPU: UInt16(target), isNew: isNew)
     }
@@ -720,24 +817,24 @@ public final class FtraceTextReader: TraceSource {
             k += 3
             guard let nr = b.int32(&k), b.hasPrefix(" = ", at: k) else { return nil }
             k += 3
-            guard let ret = b.signedDecimal(&k) else { return nil }
+            guard let ret = b.signedDecimal(&k), b.endsToken(at: k) else { return nil }
             return .syscallExit(number: nr, returnValue: ret)
         }
-        guard var i = b.value(of: "id", from: body), let nr = b.int32(&i),
-              var r = b.value(of: "ret", from: body), let ret = b.signedDecimal(&r) else { return nil }
+        guard let nr = b.int32Field("id", from: body), let ret = b.signedField("ret", from: body) else { return nil }
         return .syscallExit(number: nr, returnValue: ret)
     }
 
     /// `pages:-1 reason:flush on task switch (0)` (tracefs) or `pages=-1 reason=0` (-R).
     private func tlbFlush(_ b: LineBytes, _ body: Int) -> KernelEvent.Kind? {
-        guard var p = b.value(of: "pages", from: body), let pages = b.signedDecimal(&p),
-              var r = b.value(of: "reason", from: body) else { return nil }
+        guard let pages = b.signedField("pages", from: body), var r = b.value(of: "reason", from: body) else { return nil }
         var reasonNumber: UInt64?
         if LineBytes.isDigit(b[r]) {
             reasonNumber = b.decimal(&r)
+            if !b.endsToken(at: r) { return nil }
         } else if let paren = b.lastIndex(of: 0x28, before: b.count, notBefore: r) {
             var q = paren + 1
             reasonNumber = b.decimal(&q)
+            if b[q] != 0x29 { return nil }
         }
         guard let n = reasonNumber, n <= 255, let reason = KernelEvent.TLBFlushReason(rawValue: UInt8(n)) else {
             return nil
@@ -753,21 +850,18 @@ public final class FtraceTextReader: TraceSource {
         if let m = b.hex(&k), b[k] == 0x2c {
             guard let v = b.find("value ", from: k) else { return nil }
             var q = v + 6
-            guard m <= UInt64(UInt32.max), let value = b.hex(&q) else { return nil }
+            guard m <= UInt64(UInt32.max), let value = b.hex(&q), b.endsToken(at: q) else { return nil }
             return (UInt32(m), value)
         }
-        guard var m = b.value(of: "msr", from: body), let msr = b.hex(&m), msr <= UInt64(UInt32.max),
-              var v = b.value(of: "val", from: body), let value = b.hex(&v) else { return nil }
+        guard let msr = b.hexField("msr", from: body), msr <= UInt64(UInt32.max),
+              let value = b.hexField("val", from: body) else { return nil }
         return (UInt32(msr), value)
     }
 
     /// syscalls:sys_enter_{mmap,munmap,mprotect,brk}: `sys_mmap(addr: 0, len: 0x2000, …)` or
     /// trace-cmd's `sys_enter_mmap: addr: 0x00000000, len: …` / `addr=0 len=8192` (-R).
     private func memorySyscall(_ call: KernelEvent.MemorySyscall, _ b: LineBytes, _ body: Int) -> KernelEvent.Kind? {
-        func field(_ key: StaticString) -> UInt64? {
-            guard var k = b.value(of: key, from: body) else { return nil }
-            return b.number(&k)
-        }
+        func field(_ key: StaticString) -> UInt64? { b.numberField(key, from: body) }
         switch call {
         case .mmap, .munmap:
             guard let addr = field("addr"), let len = field("len") else { return nil }

@@ -162,15 +162,41 @@ struct LineBytes {
         return UInt32(v)
     }
 
-    /// `int32` at the value of `key`.
+    /// Whether a number that stopped at `k` was the whole token: the next byte separates fields
+    /// (end of line, blank, `,` `)` `]`, as in `len: 0x2000,` or `(0)`). `error_code=0z7` is
+    /// then no number at all instead of a 0 read from its prefix.
+    @inline(__always) func endsToken(at k: Int) -> Bool {
+        let c = self[k]
+        return k >= count || c == 0x20 || c == 0x09 || c == 0x2c || c == 0x29 || c == 0x5d
+    }
+
+    /// `int32` at the value of `key`, the whole token.
     func int32Field(_ key: StaticString, from: Int = 0) -> Int32? {
-        guard var k = value(of: key, from: from) else { return nil }
-        return int32(&k)
+        guard var k = value(of: key, from: from), let v = int32(&k), endsToken(at: k) else { return nil }
+        return v
     }
 
     func uint32Field(_ key: StaticString, from: Int = 0) -> UInt32? {
-        guard var k = value(of: key, from: from) else { return nil }
-        return uint32(&k)
+        guard var k = value(of: key, from: from), let v = uint32(&k), endsToken(at: k) else { return nil }
+        return v
+    }
+
+    /// `number` (hex or decimal) at the value of `key`, the whole token.
+    func numberField(_ key: StaticString, from: Int = 0) -> UInt64? {
+        guard var k = value(of: key, from: from), let v = number(&k), endsToken(at: k) else { return nil }
+        return v
+    }
+
+    /// `hex` at the value of `key`, the whole token.
+    func hexField(_ key: StaticString, from: Int = 0) -> UInt64? {
+        guard var k = value(of: key, from: from), let v = hex(&k), endsToken(at: k) else { return nil }
+        return v
+    }
+
+    /// `signedDecimal` at the value of `key`, the whole token.
+    func signedField(_ key: StaticString, from: Int = 0) -> Int64? {
+        guard var k = value(of: key, from: from), let v = signedDecimal(&k), endsToken(at: k) else { return nil }
+        return v
     }
 
     func string(_ range: Range<Int>) -> String {

@@ -34,7 +34,7 @@ public struct TraceInspection: Sendable {
         while let record = try source.next() {
             switch record {
             case .lost(let cpu, let count, _):
-                lostByCPU[cpu, default: 0] += count
+                lostByCPU[cpu, default: 0] = Self.add(lostByCPU[cpu, default: 0], count)
             case .event(let e):
                 events += 1
                 if firstTimestampNanoseconds == nil { firstTimestampNanoseconds = e.timestampNanoseconds }
@@ -90,7 +90,13 @@ public struct TraceInspection: Sendable {
         return b - a
     }
 
-    public var lostEvents: UInt64 { lostByCPU.values.reduce(0, +) }
+    /// Saturating: counts from the input (lost events) may sum past 2^64.
+    public var lostEvents: UInt64 { lostByCPU.values.reduce(0, Self.add) }
+
+    static func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
 
     /// Events per second of trace time.
     public func rate(_ count: UInt64) -> Double {
@@ -187,24 +193,25 @@ public struct TraceInspection: Sendable {
     }
 
     static func seconds(_ ns: UInt64) -> String {
-        let micros = (ns + 500) / 1000
+        let micros = ns / 1000 + (ns % 1000 >= 500 ? 1 : 0)
         let frac = String(micros % 1_000_000)
         return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac
     }
 
     static func milliseconds(_ ns: UInt64) -> String {
-        let tenths = (ns + 50_000) / 100_000
+        let tenths = ns / 100_000 + (ns % 100_000 >= 50_000 ? 1 : 0)
         return "\(tenths / 10).\(tenths % 10)"
     }
 
     static func percent(_ n: UInt64, of total: UInt64) -> String {
         guard total > 0 else { return "0.0" }
-        let tenths = (n * 1000 + total / 2) / total
+        let tenths = Int((Double(n) * 1000 / Double(total)).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// 1234 -> "1234", 12345 -> "12.3k", 2_100_000 -> "2.10M".
     static func count(_ v: Double) -> String {
+        guard v.isFinite, v < 1e15 else { return "≥1e15" }  // rates of a nanosecond-long trace
         if v < 10_000 { return String(Int(v.rounded())) }
         if v < 1_000_000 { let t = Int((v / 100).rounded()); return "\(t / 10).\(t % 10)k" }
         let h = Int((v / 10_000).rounded())

@@ -7,7 +7,8 @@ import Glibc
 /// `PerfScriptReader`; ftrace text (tracefs, trace-cmd report) → `FtraceTextReader`.
 /// Other tools' files (perf.data, JSON exports) are refused with one line naming the
 /// command that converts them. `-` is standard input.
-public func openTrace(path: String, strict: Bool = false) throws -> TraceSource {
+public func openTrace(path: String, strict: Bool = false,
+                      maxGapNanoseconds: UInt64 = TraceTimeline.defaultMaxJumpNanoseconds) throws -> TraceSource {
     let name = path == "-" ? "<stdin>" : path
     let file = try FileByteStream(path: path)
     let head = try file.peek(16)
@@ -39,7 +40,7 @@ public func openTrace(path: String, strict: Bool = false) throws -> TraceSource 
     if PerfScriptReader.looksLikePerfScript(start) {
         return PerfScriptReader(stream: stream, name: name, strict: strict)
     }
-    return FtraceTextReader(stream: stream, name: name, strict: strict)
+    return FtraceTextReader(stream: stream, name: name, strict: strict, maxGapNanoseconds: maxGapNanoseconds)
 }
 
 /// Files of neighbouring tools that are not traces pvtop can read as they are, each with the

@@ -37,10 +37,16 @@ struct DemoPlaylist {
 func runDashboard(replay: ReplayControl, options: DashboardOptions) throws -> Int32 {
     guard dashboardHasTerminal() else { return 2 }
     Signals.install()
-    let terminal = try Terminal()
-    defer { terminal.close() }
-    let loop = DashboardLoop(terminal: terminal, replay: replay, options: options)
-    return try loop.run()
+    let status: Int32
+    do {
+        let terminal = try Terminal()
+        defer { terminal.close() }
+        let loop = DashboardLoop(terminal: terminal, replay: replay, options: options)
+        status = try loop.run()
+    }
+    // After the screen is back: what the input made us skip or clamp, as headless runs say it.
+    if let line = replay.snapshot().diagnostics.summaryLine { printError("pvtop: " + line) }
+    return status
 }
 
 /// True when stdin and stdout are a terminal; otherwise says so (pointing to `--headless`) on

@@ -35,6 +35,9 @@ extension Pvtop.Replay {
     /// writes in the provenance (the span of the cropped events, to 0.1 ms). The end of the
     /// replay replaces the estimate with the exact length.
     static func durationBeforeFirstFrame(_ replay: PVReplay.Replay, path: String) -> UInt64? {
+        // A FIFO, device or stdin is read once: probing or scanning it would open it again
+        // (blocking in open() once its writer is gone) or steal its bytes.
+        guard TraceInputOptions.isReopenable(path) else { return nil }
         if let d = TraceDurationProbe.plainTextDurationNanoseconds(path: path)
             ?? replay.snapshot().trace.provenance.first(where: { $0.key == "traced-ms" })
                 .flatMap({ Double($0.value) }).flatMap({ $0.isFinite && $0 >= 0 && $0 < 1e12 ? UInt64($0 * 1e6) : nil }) {

@@ -167,6 +167,9 @@ final class DashboardLoop {
         UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
     }
 
+    /// A pipe, FIFO or device input is read once: opening it again would block in open().
+    static let notReopenable = "input is a pipe or device: it cannot be read again (no reset, no seek back)"
+
     private func updateRates() {
         let now = clock.now
         guard let next = rateNext else { rateNext = snapshot; rateNextTakenAt = now; return }
@@ -185,10 +188,18 @@ final class DashboardLoop {
         case .step:
             try replay.step()
         case .restart:
-            try replay.restart()
+            do {
+                try replay.restart()
+            } catch ReplayError.notRestartable {
+                state.say(Self.notReopenable)
+            }
             resetRates()
         case .seek(let t):
-            try replay.seek(toTraceTime: t)
+            do {
+                try replay.seek(toTraceTime: t)
+            } catch ReplayError.notRestartable {
+                state.say(Self.notReopenable)
+            }
             resetRates()
         case .reconfigure(let configuration):
             do {

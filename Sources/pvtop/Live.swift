@@ -31,11 +31,15 @@ extension Pvtop {
 
         @OptionGroup var dashboard: DashboardFlags
 
+        func validate() throws {
+            if let duration { _ = try parseDuration(duration, option: "--duration", within: Pvtop.Record.durationRange) }
+        }
+
         func run() throws {
             try reportingUserErrors {
                 let configuration = try engines.configuration()
                 let parameters = try KernelParameters.load(engines.kernelModel)
-                let deadline = try duration.map { ContinuousClock.now + .nanoseconds(Int64(try parseDuration($0))) }
+                let deadline = try duration.map { ContinuousClock.now + .nanoseconds(Int64(try parseDuration($0, option: "--duration", within: Pvtop.Record.durationRange))) }
                 RecordingSignals.install()
                 let eventSet = events
                 let capture = self.capture

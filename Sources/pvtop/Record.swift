@@ -47,11 +47,29 @@ extension Pvtop {
             if !command.isEmpty && duration != nil {
                 throw ValidationError("--duration records system-wide; it cannot be combined with a command")
             }
-            if let d = duration, !(d > 0) { throw ValidationError("--duration must be positive") }
+            if let d = duration {
+                // Compared as a Double: inf, nan and 1e300 would trap when made nanoseconds.
+                guard d.isFinite, d > 0, d * 1e9 <= Double(Self.durationRange.upperBound) else {
+                    throw ValidationError("--duration must be a number of seconds from 0 to \(Self.durationRange.upperBound / 1_000_000_000), not \(d)")
+                }
+            }
             if bufferKb < 64 { throw ValidationError("--buffer-kb must be at least 64") }
+            // 2^31 KiB: tracefs's buffer_size_kb is an unsigned long, but no machine has 2 TiB per CPU.
+            if bufferKb > 1 << 31 { throw ValidationError("--buffer-kb must be at most \(1 << 31)") }
         }
 
+        /// Durations of a system-wide recording (and `live --duration`): up to a year.
+        static let durationRange: ClosedRange<UInt64> = 1_000_000...(365 * 86_400 * 1_000_000_000)
+
         func run() throws {
+            // Before any tracefs instance or workload: a bad -o (a directory, an unwritable
+            // place) must not cost a whole recording.
+            do {
+                try OutputFile.check(path: output)
+            } catch let e as OutputError {
+                printError("pvtop record: \(e.description)")
+                throw ExitCode(2)
+            }
             let recorder = TraceRecorder(
                 options: .init(command: command, duration: duration, eventSet: events, bufferKB: bufferKb,
                                crop: crop, output: output),
@@ -72,6 +90,7 @@ extension Pvtop {
                     throw ExitCode(128 + sig)
                 }
                 printError("pvtop record: error: \(e.description)")
+                if case .output = e { throw ExitCode(2) }  // every output error is exit 2
                 throw ExitCode(1)
             }
         }

@@ -28,6 +28,11 @@ extension Pvtop {
         @Flag(name: .long, help: "Treat every input warning as an error (exit 2).")
         var strict = false
 
+        @Option(name: .customLong("max-gap"), help: ArgumentHelp(
+            "Report a forward jump of the trace clock longer than this (an assumption: a paused recording, a corrupt digit).",
+            valueName: "duration"))
+        var maxGap: String = "10s"
+
         @Option(name: .customLong("cpu"), help: ArgumentHelp("Only replay events of this CPU.", valueName: "n"))
         var filterCPU: Int?
 
@@ -35,6 +40,11 @@ extension Pvtop {
         var filterProcess: String?
 
         @OptionGroup var dashboard: DashboardFlags
+
+        func validate() throws {
+            _ = try parseDuration(maxGap, option: "--max-gap", within: TraceInputOptions.maxGapRange)
+            if let filterCPU, !(0...8191).contains(filterCPU) { throw ValidationError("--cpu must be 0 to 8191") }
+        }
 
         func run() throws { try reportingUserErrors { try runChecked() } }
 
@@ -44,12 +54,16 @@ extension Pvtop {
             let configuration = try engines.configuration(filter: filter)
             let parameters = try KernelParameters.load(engines.kernelModel)
             let strict = self.strict
+            let maxGap = try parseDuration(maxGap, option: "--max-gap", within: TraceInputOptions.maxGapRange)
+            // A pipe or device cannot be read twice: no duration scan, no seek back, no reset
+            // (re-opening a FIFO would block the dashboard in open()).
+            let restartable = TraceInputOptions.isReopenable(path)
             let replay = try PVReplay.Replay(name: (path as NSString).lastPathComponent, configuration: configuration,
-                                             parameters: parameters) {
-                try openTrace(path: path, strict: strict)
+                                             parameters: parameters, restartable: restartable) {
+                try openTrace(path: path, strict: strict, maxGapNanoseconds: maxGap)
             }
             if headless || output.isRequested {
-                try output.run(replay)
+                try output.run(replay, inputs: [path])
             } else {
                 try runDashboardOrExplain(replay, path: path)
             }

@@ -50,6 +50,14 @@ struct EngineOptions: ParsableArguments {
         "Kernel-model parameters JSON (default: the bundled kernel-model.json).", valueName: "file"))
     var kernelModel: String?
 
+    /// Every option checked before anything runs: a bad value is exit 64 with one line.
+    func validate() throws {
+        _ = try backendIDs()
+        _ = try backendOptions()
+        if let kernelModel, kernelModel.isEmpty { throw ValidationError("--kernel-model needs a file name") }
+        if profile.isEmpty { throw ValidationError("--profile needs a name or a file") }
+    }
+
     func backendIDs() throws -> [BackendID] {
         var ids: [BackendID] = []
         for name in backends.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
@@ -62,12 +70,13 @@ struct EngineOptions: ParsableArguments {
     }
 
     func backendOptions() throws -> BackendOptions {
-        guard (0...1).contains(overcommit) else { throw ValidationError("--overcommit must be between 0 and 1") }
+        guard overcommit.isFinite, (0...1).contains(overcommit) else { throw ValidationError("--overcommit must be between 0 and 1") }
         var features = Set(KVMFeature.allCases)
         for item in pvFeatures {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            // `name` or `name=on|off`; split keeping empty parts so `=` or `x=` is an error, not a crash.
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let feature = KVMFeature(rawValue: parts[0]) else {
-                throw ValidationError("unknown pv feature \"\(parts[0])\"; features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError("unknown pv feature \"\(parts[0])\" in --pv-feature \"\(item)\"; features: \(KVMFeature.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             switch parts.count == 2 ? try Self.onOff(parts[1], "--pv-feature \(parts[0])") : true {
             case true: features.insert(feature)
@@ -104,15 +113,35 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
-/// Parses `100ms`, `1s`, `0.5s`, `250us`, `5000000ns` (a bare number is milliseconds).
-func parseDuration(_ text: String) throws -> UInt64 {
+/// Parses `100ms`, `1s`, `0.5s`, `250us`, `5000000ns` (a bare number is milliseconds) into
+/// nanoseconds within `range`; anything else (`inf`, `nan`, `-1s`, `1e30s`) is a usage error.
+func parseDuration(_ text: String, option: String = "duration",
+                   within range: ClosedRange<UInt64> = 1...UInt64(Int64.max)) throws -> UInt64 {
     let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
-    for (suffix, scale) in units where text.hasSuffix(suffix) {
-        if let v = Double(text.dropLast(suffix.count)), v > 0, v.isFinite { return UInt64(v * scale) }
+    var value: Double?
+    var scale = 1e6
+    for (suffix, s) in units where text.hasSuffix(suffix) {
+        value = Double(text.dropLast(suffix.count)); scale = s
         break
     }
-    if let v = Double(text), v > 0, v.isFinite { return UInt64(v * 1e6) }
-    throw ValidationError("cannot read the duration \"\(text)\" (e.g. 100ms, 1s)")
+    if value == nil && Double(text) != nil { value = Double(text) }
+    guard let v = value, v.isFinite, v > 0 else {
+        throw ValidationError("\(option): cannot read the duration \"\(text)\" (e.g. 100ms, 1s)")
+    }
+    let ns = (v * scale).rounded()
+    // Compared as Double first: converting an out-of-range Double to UInt64 traps.
+    guard ns >= Double(range.lowerBound), ns <= Double(range.upperBound) else {
+        throw ValidationError("\(option) \(text) is out of range (\(durationText(range.lowerBound)) to \(durationText(range.upperBound)))")
+    }
+    return min(max(UInt64(ns), range.lowerBound), range.upperBound)
+}
+
+/// `1us`, `100ms`, `86400s`: the largest whole unit.
+func durationText(_ ns: UInt64) -> String {
+    if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
+    if ns % 1_000_000 == 0 { return "\(ns / 1_000_000)ms" }
+    if ns % 1_000 == 0 { return "\(ns / 1_000)us" }
+    return "\(ns)ns"
 }
 
 /// Where the bundled traces are: $PVTOP_TRACES, ./traces, or beside the repo the binary was built in.
@@ -169,5 +198,20 @@ func reportingUserErrors(_ body: () throws -> Void) throws {
         throw fail(error.description)
     } catch let error as CostProfile.LoadError {
         throw fail(error.description)
+    } catch let error as OutputError {
+        throw fail(error.description)
+    }
+}
+
+/// Input checks shared by `replay` and `inspect`.
+enum TraceInputOptions {
+    static let maxGapRange: ClosedRange<UInt64> = 1_000...1_000_000_000_000_000
+
+    /// A regular file can be opened again (restart, seek back, the duration scan); stdin, a
+    /// FIFO or a device cannot.
+    static func isReopenable(_ path: String) -> Bool {
+        guard path != "-" else { return false }
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
     }
 }

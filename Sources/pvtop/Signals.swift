@@ -5,13 +5,15 @@ import Synchronization
 /// Signal handling for the dashboard (swift-ncurses.md §5). Handlers only store into atomics;
 /// the loop reads them, leaves curses mode and exits with 128 + signal.
 enum Signals {
-    /// The last INT / TERM / HUP received (0 = none).
+    /// The last INT / TERM / HUP / QUIT received (0 = none).
     static let pending = Atomic<Int32>(0)
     /// True between newterm and endwin: crash handlers and atexit restore the terminal only then.
     static let cursesActive = Atomic<Bool>(false)
     private static let installed = Atomic<Bool>(false)
 
-    static let terminating: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    /// SIGQUIT (Ctrl-\\) too: by default it ends in Swift's crash reporter, painted over the
+    /// screen for 30 s; handled like TERM it restores the terminal and exits 128 + 3.
+    static let terminating: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
     static let crashing: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
 
     /// Install before newterm: ncurses only takes over signals still at SIG_DFL, and we want

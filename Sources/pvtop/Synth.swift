@@ -14,7 +14,13 @@ extension Pvtop {
         @Argument(help: "The workload profile (see above).")
         var profile: String
 
+        /// A million loop iterations already make gigabytes of text (exec: about 24 MB per thousand).
+        static let maxIterations = 1_000_000
+
         func validate() throws {
+            if let iterations, !(1...Self.maxIterations).contains(iterations) {
+                throw ValidationError("--iterations must be 1 to \(Self.maxIterations)")
+            }
             guard SyntheticProfile(rawValue: profile) != nil || Nanobenchmark.named(profile) != nil else {
                 throw ValidationError("unknown profile \"\(profile)\"; profiles: "
                     + (SyntheticProfile.allCases.map(\.rawValue) + Nanobenchmark.allCases.map { "nanobench-\($0.rawValue)" })

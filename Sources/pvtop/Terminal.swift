@@ -32,6 +32,7 @@ final class Terminal {
         Signals.cursesActive.store(true, ordering: .relaxed)
         // htop's CRT_init list.
         cbreak()
+        Self.disableFlowControl()
         noecho()
         nonl()
         intrflush(window, false)
@@ -47,6 +48,17 @@ final class Terminal {
             colorCount = 0
             maxPairs = 0
         }
+    }
+
+    /// cbreak leaves XON/XOFF on: Ctrl-S would freeze the screen (and q, TERM's redraw) until
+    /// Ctrl-Q. raw() would clear it but also turn Ctrl-C into a key, so only IXON/IXOFF go;
+    /// def_prog_mode makes ncurses restore this mode after ^Z/fg, and endwin the shell's own.
+    private static func disableFlowControl() {
+        var modes = termios()
+        guard tcgetattr(STDIN_FILENO, &modes) == 0 else { return }
+        modes.c_iflag &= ~tcflag_t(IXON | IXOFF)
+        tcsetattr(STDIN_FILENO, TCSANOW, &modes)
+        def_prog_mode()
     }
 
     /// Leaves curses mode: the normal screen and the shell's tty modes come back.

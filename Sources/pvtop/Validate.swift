@@ -44,7 +44,7 @@ extension Pvtop {
                                              calibration: try Calibration.comparisons(parameters: parameters))
                 let file = try OutputFile(path: output)
                 try file.write(md)
-                try file.close()
+                try file.commit()
             }
         }
     }

@@ -10,7 +10,9 @@ enum Spawn {
     /// `arguments[0]` is looked up in PATH. stdout and stderr go to a temporary file (no pipe to
     /// drain), stdin is /dev/null unless `stdinPath` is given. The child starts with an empty
     /// signal mask and default handlers.
-    static func run(_ arguments: [String], stdinPath: String = "/dev/null", environment: [String: String] = [:]) -> Result {
+    /// `stderrPath`: stderr goes there instead of joining stdout.
+    static func run(_ arguments: [String], stdinPath: String = "/dev/null", environment: [String: String] = [:],
+                    stderrPath: String? = nil) -> Result {
         let outputPath = NSTemporaryDirectory() + "pvtop-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
@@ -18,7 +20,11 @@ enum Spawn {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let stderrPath {
+            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -139,8 +139,8 @@ import Testing
         let r = reader("""
                         date-5940    (   5940) [000] .....   325.958229: sys_mmap(addr: 0, len: 0x2000, prot: 3, flags: 0x22, fd: 0xffffffff, off: 0)
                         date-5940    (   5940) [000] .....   325.958235: sys_mmap -> 0x7fc389ee2000
-                         seq-2087    (   2087) [001] .....    98.498450: sys_munmap(addr: 0x7fabb5612000, len: 0x82ef)
-                         seq-2087    (   2087) [001] .....    98.498401: sys_mprotect(start: 0x7fabb55ff000, len: 0x4000, prot: 1)
+                         seq-2087    (   2087) [001] .....    98.498130: sys_munmap(addr: 0x7fabb5612000, len: 0x82ef)
+                         seq-2087    (   2087) [001] .....    98.498131: sys_mprotect(start: 0x7fabb55ff000, len: 0x4000, prot: 1)
                          seq-2087    (   2087) [001] .....    98.498135: sys_brk(brk: 0)
                          seq-2087    (   2087) [001] .....    98.498136: sys_brk -> 0x556dd41d3000
                          seq-2087    (   2087) [001] .....    98.498136: sys_openat(dfd: 0xffffff9c, filename: 0x7f, flags: 0x80000, mode: 0)

@@ -132,6 +132,8 @@ extension RecordingProcessTests {
             #expect(status & 0x7f == 0 && (status >> 8) & 0xff == 128 + SIGTERM)
             #expect(!instances(view).contains("pvtop-\(pid)"))
             #expect(!FileManager.default.fileExists(atPath: out + ".partial"))
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: (out as NSString).deletingLastPathComponent))?
+                .contains { $0.hasPrefix("." + (out as NSString).lastPathComponent + ".pvtop-") } != true)
             defer { unlink(out) }
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
             #expect(text.contains("# pvtop-provenance: interrupted=signal \(SIGTERM)"))

@@ -6,8 +6,9 @@ import Glibc
 /// Writes a trace to a file, xz- or gzip-compressed when the name ends in `.xz` / `.gz`
 /// (so the reader's transparent decompression reads it back), or to standard output for `-`.
 ///
-/// Output goes to `path + ".partial"` and is renamed on `finish()`, so an interrupted
-/// recording never leaves a truncated trace under the final name.
+/// The bytes go through `OutputFile`: a regular file is written beside its final name and put
+/// in place by `finish()`, so an interrupted recording never leaves a truncated trace under
+/// the final name; a device or FIFO is written in place, never replaced.
 public final class TraceFileWriter {
     public enum Compression: Sendable, Equatable {
         case none, gzip, xz
@@ -20,8 +21,7 @@ public final class TraceFileWriter {
 
     public let path: String
     public let compression: Compression
-    private let fd: Int32
-    private let temporaryPath: String?
+    private let file: OutputFile
     private var pending: [UInt8] = []
     private var out: [UInt8]
     private var xz = cdz_lzma_stream_init()
@@ -39,17 +39,10 @@ public final class TraceFileWriter {
         self.path = path
         compression = path == "-" ? .none : Compression(forPath: path)
         out = [UInt8](repeating: 0, count: Self.chunk)
-        if path == "-" {
-            fd = STDOUT_FILENO
-            temporaryPath = nil
-        } else {
-            let tmp = path + ".partial"
-            let f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard f >= 0 else {
-                throw RecordingError.output("cannot create \(tmp): \(String(cString: strerror(errno)))")
-            }
-            fd = f
-            temporaryPath = tmp
+        do {
+            file = try OutputFile(path: path)
+        } catch let e as OutputError {
+            throw RecordingError.output(e.description)
         }
         switch compression {
         case .none: break
@@ -93,14 +86,10 @@ public final class TraceFileWriter {
         case .xz: lzma_end(&xz)
         case .gzip: deflateEnd(&gz)
         }
-        if let tmp = temporaryPath {
-            if fsync(fd) != 0 && errno != EINVAL { /* pipes and ttys: nothing to sync */ }
-            Glibc.close(fd)
-            guard rename(tmp, path) == 0 else {
-                let e = String(cString: strerror(errno))
-                unlink(tmp)
-                throw RecordingError.output("cannot rename \(tmp) to \(path): \(e)")
-            }
+        do {
+            try file.commit()
+        } catch let e as OutputError {
+            throw RecordingError.output(e.description)
         }
     }
 
@@ -117,10 +106,7 @@ public final class TraceFileWriter {
     }
 
     private func closeAndRemove() {
-        if let tmp = temporaryPath {
-            Glibc.close(fd)
-            unlink(tmp)
-        }
+        file.abandon()
     }
 
     private func flushPending(final: Bool) throws {
@@ -168,14 +154,10 @@ public final class TraceFileWriter {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordingError.output("write \(path): \(String(cString: strerror(errno)))")
-            }
-            done += n
+        do {
+            try file.write(bytes)
+        } catch let e as OutputError {
+            throw RecordingError.output(e.description)
         }
         bytesOut += UInt64(bytes.count)
     }

@@ -1,0 +1,1 @@
+int TraceFuzz_main(int argc, char **argv);
