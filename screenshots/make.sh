@@ -100,8 +100,13 @@ shot overview-light-160x48 160 48 light
 shot overview-high-contrast-160x48 160 48 high-contrast
 shot overview-dark-80x24 80 24 dark
 shot overview-light-80x24 80 24 light
-shot latency-dark-160x48 160 48 dark t Tab
-shot headline-light-160x48 160 48 light t t
+shot counters-dark-80x24 80 24 dark Tab x
+shot overview-dark-120x40 120 40 dark
+shot overview-dark-200x60 200 60 dark x
+shot latency-dark-160x48 160 48 dark t v
+shot cpus-dark-160x48 160 48 dark t t
+shot headline-light-160x48 160 48 light t t t
+shot headline-high-contrast-160x48 160 48 high-contrast t t t
 shot help-dark-120x40 120 40 dark F1
 shot too-small-60x20 60 20 dark
 

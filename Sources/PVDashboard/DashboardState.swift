@@ -10,12 +10,20 @@ public struct DashboardState: Sendable, Equatable {
         case overview
         /// The latency panel gets the screen (histogram rows per engine).
         case latency
+        /// Per CPU: each engine's slowdown on each CPU (kvm_stat's per-vCPU view).
+        case cpus
         /// Big digits of each engine's slowdown: for talks.
         case headline
     }
 
-    /// kvm_stat sorts by current rate and toggles to total with `o`; name is for reading.
-    public enum CounterSort: String, Sendable, CaseIterable { case rate, total, name }
+    /// The counter table ranks by cost (perf kvm stat report's `Time%`) unless `o` picks
+    /// count, kvm_stat's current rate, or name.
+    public enum CounterSort: String, Sendable, CaseIterable { case time, count, rate, name }
+
+    /// The panel Tab moves to: it gets the highlighted border and ↑/↓ PgUp/PgDn Home/End, and
+    /// where the screen is too small for every panel (80×24) it is the one shown below the
+    /// engine columns, so each panel is reachable at the smallest size.
+    public enum Focus: String, Sendable, CaseIterable { case latency, counters, batching }
 
     public enum Overlay: Sendable, Equatable {
         case help(scroll: Int)
@@ -41,7 +49,12 @@ public struct DashboardState: Sendable, Equatable {
     public var eventClass: EventClass = .pageFault
     /// kvm_stat's `x`: per-name child rows under each transition kind.
     public var drillDown = false
-    public var sort: CounterSort = .rate
+    public var sort: CounterSort = .time
+    public var focus: Focus = .latency
+    /// The selected row of the counter table; the table scrolls to keep it in view.
+    public var counterCursor = 0
+    /// Rows the counter table had at the last snapshot (the cursor's range).
+    public var counterRowCount = 0
     /// Engine (display index) whose counters fill the counter table.
     public var focusedEngine = 1
     public var overlay: Overlay?
@@ -125,6 +138,11 @@ public struct DashboardState: Sendable, Equatable {
         engineCount = snapshot.engines.count
         recordHistory(snapshot)
         if focusedEngine >= engineCount { focusedEngine = engineCount > 1 ? 1 : 0 }
+        if !snapshot.engines.isEmpty {
+            counterRowCount = CounterTable(engine: snapshot.engines[focusedEngine], previous: nil, basis: RateBasis(seconds: 0),
+                                           sort: sort, drillDown: drillDown, theme: Theme.named(theme)).rows().count
+            moveCounterCursor(to: counterCursor)
+        }
         if budgetExhausted, let s = speed {
             clockNanoseconds = min(clockNanoseconds, Double(positionNanoseconds) + s * 100_000_000)
         }
@@ -183,6 +201,12 @@ public struct DashboardState: Sendable, Equatable {
             if isMaxSpeed { clockNanoseconds = Double(positionNanoseconds) }
             speedIndex = max(speedIndex - 1, 0)
             say("speed \(speedLabel)")
+        case .up where focus == .counters: moveCounterCursor(to: counterCursor - 1)
+        case .down where focus == .counters: moveCounterCursor(to: counterCursor + 1)
+        case .pageUp where focus == .counters: moveCounterCursor(to: counterCursor - 10)
+        case .pageDown where focus == .counters: moveCounterCursor(to: counterCursor + 10)
+        case .home where focus == .counters: moveCounterCursor(to: 0)
+        case .end where focus == .counters: moveCounterCursor(to: counterRowCount - 1)
         case .left: return seek(by: -0.05)
         case .right: return seek(by: 0.05)
         case .home: return seek(to: 0)
@@ -196,8 +220,14 @@ public struct DashboardState: Sendable, Equatable {
             clockNanoseconds = 0; finished = false
             say("restarted")
             return [.restart]
-        case .character("v"), .tab: cycleEventClass(by: 1)
-        case .character("V"), .backTab: cycleEventClass(by: -1)
+        case .character("v"): cycleEventClass(by: 1)
+        case .character("V"): cycleEventClass(by: -1)
+        case .tab:
+            focus = next(focus, in: Focus.allCases)
+            say("focus: \(focus.rawValue)")
+        case .backTab:
+            focus = next(focus, in: Array(Focus.allCases.reversed()))
+            say("focus: \(focus.rawValue)")
         case .character(let c) where c.isASCII && c.isNumber:
             let n = Int(String(c))!
             let index = n == 0 ? 9 : n - 1
@@ -209,11 +239,12 @@ public struct DashboardState: Sendable, Equatable {
             say("theme \(theme.rawValue)")
         case .character("x"):
             drillDown.toggle()
+            counterCursor = 0
         case .character("o"):
             sort = next(sort, in: CounterSort.allCases)
             say("sort by \(sort.rawValue)")
         case .character("e"):
-            if engineCount > 1 { focusedEngine = focusedEngine % (engineCount - 1) + 1 }
+            if engineCount > 1 { focusedEngine = focusedEngine % (engineCount - 1) + 1; counterCursor = 0 }
         case .character("p"):
             guard !profiles.isEmpty else { say("no bundled profiles"); return [] }
             let i = profiles.firstIndex(of: configuration.profile).map { ($0 + 1) % profiles.count } ?? 0
@@ -253,6 +284,10 @@ public struct DashboardState: Sendable, Equatable {
         default: break
         }
         return []
+    }
+
+    private mutating func moveCounterCursor(to row: Int) {
+        counterCursor = min(max(row, 0), max(counterRowCount - 1, 0))
     }
 
     private mutating func seek(by fraction: Double) -> [Command] {

@@ -34,6 +34,10 @@ public enum DashboardView {
         switch state.view {
         case .headline:
             Headline(engines: snapshot.engines, theme: theme).render(body, into: &buffer)
+        case .cpus:
+            let (top, bottom) = body.splitTop(min(max(body.height * 3 / 10, 9), 16))
+            renderEngines(snapshot, usablePrevious, basis, state, theme, top, &buffer)
+            CPUPanel(engines: snapshot.engines, theme: theme).render(bottom, into: &buffer)
         case .latency:
             let (top, bottom) = body.splitTop(min(6, body.height / 4))
             renderEngines(snapshot, usablePrevious, basis, state, theme, top, &buffer)
@@ -42,27 +46,40 @@ public enum DashboardView {
             let engineHeight = min(max(body.height * 3 / 10, 9), 16)
             let (top, lower) = body.splitTop(engineHeight)
             renderEngines(snapshot, usablePrevious, basis, state, theme, top, &buffer)
-            var latencyArea = lower
-            // The middle row (counters, batching) only when the latency panel keeps ≥ 12 rows.
-            if lower.height >= 12 + 8 {
-                let middleHeight = min(max(lower.height - 22, 8), 14)
-                let (middle, bottom) = lower.splitTop(middleHeight)
-                latencyArea = bottom
-                let batching = snapshot.engines.enumerated().filter { !$0.element.descriptor.flushReasons.isEmpty }
-                    .map { (index: $0.offset, engine: $0.element) }
-                let focused = min(state.focusedEngine, snapshot.engines.count - 1)
-                let table = CounterTable(engine: snapshot.engines[focused],
-                                         previous: usablePrevious?.engines[focused], basis: basis,
-                                         sort: state.sort, drillDown: state.drillDown, theme: theme)
-                if batching.isEmpty || middle.width < 100 {
-                    table.render(middle, into: &buffer)
-                } else {
-                    let (left, right) = middle.splitLeft(max(middle.width * 2 / 5, 50))
-                    table.render(left, into: &buffer)
-                    BatchingPanel(engines: batching, theme: theme).render(right, into: &buffer)
+            let batching = snapshot.engines.enumerated().filter { !$0.element.descriptor.flushReasons.isEmpty }
+                .map { (index: $0.offset, engine: $0.element) }
+            let focused = min(state.focusedEngine, snapshot.engines.count - 1)
+            let table = CounterTable(engine: snapshot.engines[focused],
+                                     previous: usablePrevious?.engines[focused], basis: basis,
+                                     sort: state.sort, drillDown: state.drillDown, theme: theme,
+                                     cursor: state.counterCursor, focused: state.focus == .counters)
+            let latency = LatencyPanel(engines: snapshot.engines, eventClass: state.eventClass, theme: theme)
+            // Every panel at once only when the latency panel keeps ≥ 12 rows; otherwise
+            // (80×24) the focused one gets the room under a tab strip, and Tab switches pages.
+            guard lower.height >= 12 + 8 else {
+                let (strip, page) = lower.splitTop(1)
+                PageTabs(focus: state.focus, theme: theme).render(strip, into: &buffer)
+                switch state.focus {
+                case .latency: latency.render(page, into: &buffer)
+                case .counters: table.render(page, into: &buffer)
+                case .batching: renderBatching(batching, theme, page, &buffer)
                 }
+                break
             }
-            LatencyPanel(engines: snapshot.engines, eventClass: state.eventClass, theme: theme).render(latencyArea, into: &buffer)
+            let middleHeight = min(max(lower.height - 22, 8), 14)
+            let (middle, bottom) = lower.splitTop(middleHeight)
+            if middle.width < 140 && !batching.isEmpty {
+                // Too narrow for both side by side without cutting names: the focused one of
+                // the two (Tab), the counters unless the batching panel has the focus.
+                if state.focus == .batching { renderBatching(batching, theme, middle, &buffer) } else { table.render(middle, into: &buffer) }
+            } else if batching.isEmpty {
+                if state.focus == .batching { renderBatching(batching, theme, middle, &buffer) } else { table.render(middle, into: &buffer) }
+            } else {
+                let (left, right) = middle.splitLeft(max(middle.width * 2 / 5, 58))
+                table.render(left, into: &buffer)
+                BatchingPanel(engines: batching, theme: theme).render(right, into: &buffer)
+            }
+            latency.render(bottom, into: &buffer)
         }
 
         switch state.overlay {
@@ -70,6 +87,17 @@ public enum DashboardView {
         case .backends(let menu)?, .kvmFeatures(let menu)?: ToggleMenuOverlay(menu: menu, theme: theme).render(body, into: &buffer)
         case .filter(let form)?: FilterOverlay(form: form, theme: theme).render(body, into: &buffer)
         case nil: break
+        }
+    }
+
+    static func renderBatching(_ batching: [(index: Int, engine: EngineSnapshot)], _ theme: Theme,
+                               _ area: Rect, _ buffer: inout CellBuffer) {
+        if batching.isEmpty {
+            buffer.box(area, title: "batching", border: theme.border, titleStyle: theme.title)
+            buffer.put(" No batching backend shown (xen-pv, vmi and lguest batch; b adds them)",
+                       in: area.inner.row(0), style: theme.dim)
+        } else {
+            BatchingPanel(engines: batching, theme: theme).render(area, into: &buffer)
         }
     }
 

@@ -14,8 +14,9 @@ public struct DemoDirector: Sendable, Equatable {
         (20, .character("t")),  // latency view
         (26, .character("1")),  // syscalls
         (30, .character("3")),  // context switches
-        (34, .character("t")),  // headline
-        (44, .character("t")),  // back to the overview
+        (32, .character("t")),  // per CPU
+        (36, .character("t")),  // headline: where the extra cycles go
+        (46, .character("t")),  // back to the overview
     ]
 
     public private(set) var traceIndex = 0

@@ -6,11 +6,13 @@ import PVKernel
 public enum Summary {
     static let percentiles: [(label: String, value: Double)] = [("p50", 50), ("p95", 95), ("p99", 99), ("p99.9", 99.9)]
 
-    public static func text(_ s: Snapshot, topTransitions: Int = 6) -> String {
+    public static func text(_ s: Snapshot, filter: EventFilter = EventFilter(), topTransitions: Int = 8) -> String {
         var out = ""
         let seconds = fixed(Double(s.positionNanoseconds) / 1e9, 3)
         out += "pvtop  \(s.trace.name)  \(s.trace.cpuCount) CPUs  \(seconds) s of trace  "
         out += "\(group(s.eventsReplayed)) events  profile \(s.profileName)\n"
+        if !filter.isEmpty { out += "filter: \(EmptyResult.describe(filter)) (\(group(s.native.metrics.events)) events matched)\n" }
+        if let w = EmptyResult.warning(s, filter: filter, finished: true) { out += "warning: \(w)\n" }
         out += "Simulated time per CPU = recorded gaps with the recording environment's costs removed"
         out += " + each engine's TLB-miss, pv-op, indirect-exit and cross-CPU waiting time.\n"
         out += baselineText(s.baseline) + "\n\n"
@@ -43,13 +45,21 @@ public enum Summary {
 
         for e in s.engines where e.metrics.totalTransitions > 0 {
             let m = e.metrics
-            let total = Double(m.totalTransitions)
-            let top = m.transitionCounts.enumerated().filter { $0.element > 0 }
-                .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
-                .prefix(topTransitions)
-            out += "\(e.descriptor.displayName) top transitions: "
-            out += top.map { "\(e.descriptor.transitions[$0.offset].name) \(group($0.element)) (\(fixed(100 * Double($0.element) / total, 1))%)" }
-                .joined(separator: ", ") + "\n"
+            // perf kvm stat report's table, ranked by time (TransitionCost).
+            let costs = TransitionCost.table(e)
+            out += "\(e.descriptor.displayName) transitions by time:\n"
+            var rows = [["  transition", "kind", "count", "count%", "time%", "avg cycles"]]
+            for t in costs.prefix(topTransitions) {
+                rows.append(["  " + t.name, t.kind.rawValue, group(t.count), fixed(100 * t.countShare, 1) + "%",
+                             fixed(100 * t.timeShare, 1) + "%", fixed(t.averageCycles, 0)])
+            }
+            if costs.count > topTransitions {
+                let rest = costs.dropFirst(topTransitions)
+                rows.append(["  (\(rest.count) more)", "", group(rest.reduce(UInt64(0)) { $0 &+ $1.count }),
+                             fixed(100 * rest.reduce(0) { $0 + $1.countShare }, 1) + "%",
+                             fixed(100 * rest.reduce(0) { $0 + $1.timeShare }, 1) + "%", ""])
+            }
+            out += render(rows)
             if !e.descriptor.flushReasons.isEmpty, m.batchedEntries > 0 {
                 let batches = m.batchSizes.reduce(0, &+)
                 let reasons = m.flushReasonCounts.enumerated().filter { $0.element > 0 }
@@ -125,10 +135,18 @@ public enum Summary {
 
     // MARK: JSON
 
-    public static func json(_ s: Snapshot) -> String {
+    public static func json(_ s: Snapshot, filter: EventFilter = EventFilter()) -> String {
         let w = JSONWriter()
         w.object {
             w.field("trace") { w.string(s.trace.name) }
+            w.field("filter") {
+                w.object {
+                    if let c = filter.cpu { w.field("cpu") { w.int(c) } }
+                    if let p = filter.process { w.field("process") { w.string(p) } }
+                    if let c = filter.eventClass { w.field("event_class") { w.string(c.label) } }
+                }
+            }
+            if let warning = EmptyResult.warning(s, filter: filter, finished: true) { w.field("warning") { w.string(warning) } }
             w.field("cpus") { w.int(s.trace.cpuCount) }
             w.field("trace_seconds") { w.double(Double(s.positionNanoseconds) / 1e9, 9) }
             w.field("events") { w.int(s.eventsReplayed) }
@@ -170,6 +188,7 @@ public enum Summary {
                         w.field("transitions_by_kind") {
                             w.object { for k in TransitionKind.allCases { w.field(k.rawValue) { w.int(m.transitions(of: k, in: d)) } } }
                         }
+                        let costs = Dictionary(TransitionCost.table(e).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
                         w.field("transitions") {
                             w.array(Array(d.transitions.enumerated()).filter { m.transitionCounts[$0.offset] > 0 }) { t in
                                 w.object {
@@ -177,6 +196,10 @@ public enum Summary {
                                     w.field("kind") { w.string(t.element.kind.rawValue) }
                                     w.field("count") { w.int(m.transitionCounts[t.offset]) }
                                     w.field("cycles") { w.double(m.transitionCycles[t.offset], 0) }
+                                    let c = costs[t.element.name]
+                                    w.field("count_share") { w.double(c?.countShare ?? 0, 6) }
+                                    w.field("time_share") { w.double(c?.timeShare ?? 0, 6) }
+                                    w.field("avg_cycles") { w.double(c?.averageCycles ?? 0, 1) }
                                 }
                             }
                         }

@@ -15,6 +15,9 @@ struct HeadlessOutput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write the summary as JSON to FILE.", valueName: "file"))
     var json: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write the per-transition table (count, shares of count and time, cycles per event) as CSV to FILE; see docs/csv.md.", valueName: "file"))
+    var transitionsCsv: String?
+
     @Option(name: .long, help: ArgumentHelp("Write HdrHistogram .hgrm percentile files (engine × event class) into DIR.", valueName: "dir"))
     var hgrm: String?
 
@@ -27,7 +30,7 @@ struct HeadlessOutput: ParsableArguments {
     }
 
     /// Any output file asked for implies headless.
-    var isRequested: Bool { csv != nil || json != nil || hgrm != nil }
+    var isRequested: Bool { csv != nil || json != nil || hgrm != nil || transitionsCsv != nil }
 
     /// Replays to the end (or a stop signal), writing the CSV as it goes, then the JSON, the
     /// .hgrm files and the summary. Every output is opened (and checked) before the replay
@@ -46,8 +49,13 @@ struct HeadlessOutput: ParsableArguments {
                                      shouldStop: { RecordingSignals.pending != nil })
         try csvFile?.commit()
         if let jsonFile {
-            try jsonFile.write(Summary.json(final))
+            try jsonFile.write(Summary.json(final, filter: replay.configuration.filter))
             try jsonFile.commit()
+        }
+        if let transitionsCsv {
+            let file = try OutputFile(path: transitionsCsv, protecting: inputs)
+            try file.write(TransitionsCSV.text(final))
+            try file.commit()
         }
         if let hgrm {
             for (name, text) in Summary.hgrmFiles(final) {
@@ -56,10 +64,14 @@ struct HeadlessOutput: ParsableArguments {
                 try file.commit()
             }
         }
-        // The summary goes to stdout unless the CSV or JSON does.
-        if csv != "-" && json != "-" {
+        // An empty result is a warning on stderr too, whatever else is written (EmptyResult).
+        if let warning = EmptyResult.warning(final, filter: replay.configuration.filter, finished: true) {
+            printError("warning: \(warning)")
+        }
+        // The summary goes to stdout unless a CSV or the JSON does.
+        if csv != "-" && json != "-" && transitionsCsv != "-" {
             let out = try OutputFile(path: "-")
-            try out.write(Summary.text(final))
+            try out.write(Summary.text(final, filter: replay.configuration.filter))
             try out.commit()
         }
         if let line = final.diagnostics.summaryLine { printError("pvtop: " + line) }

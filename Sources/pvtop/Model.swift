@@ -12,6 +12,7 @@ extension Pvtop {
             pvtop model --ops                 every pv op x six backends: class and transition
             pvtop model --ops --markdown      write the full table (action + source) to docs/model-coverage.md
             pvtop model --costs vtx-2006      every cost in a profile, with its source or assumption
+            pvtop model --profiles            the bundled cost profiles (for --profile)
             """)
 
         @Flag(help: "Print the op -> action coverage table.")
@@ -26,8 +27,22 @@ extension Pvtop {
         @Option(help: "Print a cost profile (bundled name or .json path) with sources and assumptions.")
         var costs: String?
 
+        @Flag(help: "List the bundled cost profiles with their clock and description.")
+        var profiles = false
+
+        /// What the class letters of `--ops` mean (OpRule.Kind), printed above the table.
+        static var legend: String {
+            let meaning: [OpRule.Kind: String] = [
+                .instruction: "native instruction", .memory: "shared memory", .hypercall: "hypercall",
+                .batched: "batched when lazy", .romCall: "VMI ROM call", .vmExit: "VM exit",
+                .trap: "trap-and-emulate / bounce", .nop: "nothing", .neverSeen: "never made by that kernel",
+            ]
+            return "classes: " + OpRule.Kind.allCases.map { "\($0.rawValue) \(meaning[$0] ?? "")" }.joined(separator: ", ")
+                + "; then the transition it makes (\"shadow\": without EPT)\n"
+        }
+
         func validate() throws {
-            if !ops && costs == nil { throw ValidationError("say what to show: --ops or --costs PROFILE") }
+            if !ops && costs == nil && !profiles { throw ValidationError("say what to show: --ops, --costs PROFILE or --profiles") }
             if markdown && !ops { throw ValidationError("--markdown goes with --ops") }
         }
 
@@ -45,7 +60,13 @@ extension Pvtop {
                         print("wrote \(output)")
                     }
                 } else {
-                    print(ModelCoverage.text(), terminator: "")
+                    print(Self.legend + ModelCoverage.text(), terminator: "")
+                }
+            }
+            if profiles {
+                for name in CostProfile.bundledNames where name != "kernel-model" {
+                    let p = try CostProfile.load(name)
+                    print("\(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(p.clockGHz) GHz  EPT \(p.ept ? "yes" : "no ")  \(p.description)")
                 }
             }
             if let name = costs {

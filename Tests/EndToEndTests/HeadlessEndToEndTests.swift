@@ -88,4 +88,43 @@ import Testing
             #expect(lines.count == 1 && lines[0].hasPrefix("pvtop: "), "\(r.output)")
         }
     }
+
+    @Test func aFilterThatMatchesNothingSaysSoAndNamesTheFilter() {
+        let r = run(["replay", "\(Self.traces)/idle.trace.xz", "--headless", "--process", "nosuch"])
+        #expect(r.status == 0)
+        #expect(r.output.contains("warning: filter process=nosuch matched none of the"), "\(r.output)")
+        #expect(r.output.contains("filter: process=nosuch (0 events matched)"))
+        let matched = run(["replay", "\(Self.traces)/idle.trace.xz", "--headless", "--cpu", "0"])
+        #expect(matched.output.contains("filter: cpu=0 ("))
+        #expect(!matched.output.contains("warning: filter"))
+    }
+
+    @Test func transitionsCSVRanksEachEngineByTime() throws {
+        let path = NSTemporaryDirectory() + "pvtop-e2e-\(getpid())-transitions.csv"
+        defer { unlink(path) }
+        let r = run(["replay", "\(Self.traces)/compile.trace.xz", "--transitions-csv", path, "--backends", "kvm"])
+        #expect(r.status == 0, "\(r.output)")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.first == "engine,profile,kind,transition,count,count_share,cycles,time_share,avg_cycles")
+        let kvm = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }.filter { $0[0] == "kvm" }
+        #expect(kvm.count >= 2)
+        let cycles = kvm.map { Double($0[6])! }
+        #expect(cycles == cycles.sorted(by: >))   // costliest first
+        let share = kvm.map { Double($0[7])! }.reduce(0, +)
+        #expect(abs(share - 1) < 1e-4)
+        // The summary has the same table.
+        #expect(r.output.contains("transitions by time:"))
+    }
+
+    @Test func versionAndTheProfilesTheHelpPointsTo() {
+        let v = run(["--version"])
+        #expect(v.status == 0 && v.output.hasPrefix("pvtop "))
+        let help = run(["replay", "--help"])
+        #expect(help.output.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression).contains("pvtop model --profiles"))   // wrapped by the parser
+        let profiles = run(["model", "--profiles"])
+        #expect(profiles.status == 0)
+        for name in ["modern-2020", "vtx-2006"] { #expect(profiles.output.contains(name), "\(profiles.output)") }
+        let ops = run(["model", "--ops"])
+        #expect(ops.output.hasPrefix("classes: I native instruction"))
+    }
 }

@@ -104,14 +104,14 @@ import Testing
         #expect(s.clockNanoseconds == 0)
     }
 
-    @Test func eventClassCyclesWithVTabAndNumbers() {
+    @Test func eventClassCyclesWithVAndNumbers() {
         var s = Fixtures.state()
         #expect(s.eventClass == .pageFault)
         _ = s.apply(.character("v"))
         #expect(s.eventClass == .contextSwitch)
-        _ = s.apply(.tab)
-        #expect(s.eventClass == .tlbFlush)
-        _ = s.apply(.backTab); _ = s.apply(.character("V"))
+        _ = s.apply(.tab)   // Tab moves the focus, not the class
+        #expect(s.eventClass == .contextSwitch)
+        _ = s.apply(.character("V"))
         #expect(s.eventClass == .pageFault)
         _ = s.apply(.character("1"))
         #expect(s.eventClass == .syscall)
@@ -126,16 +126,21 @@ import Testing
         var s = Fixtures.state()
         _ = s.apply(.character("t"))
         #expect(s.view == .latency)
+        _ = s.apply(.character("t"))
+        #expect(s.view == .cpus)
         _ = s.apply(.character("t")); _ = s.apply(.character("t"))
         #expect(s.view == .overview)
         _ = s.apply(.character("T"))
         #expect(s.theme == .light)
         _ = s.apply(.character("x"))
         #expect(s.drillDown)
+        #expect(Fixtures.state().sort == .time)   // ranked by cost unless asked
         _ = s.apply(.character("o"))
-        #expect(s.sort == .total)
+        #expect(s.sort == .count)
         _ = s.apply(.character("o")); _ = s.apply(.character("o"))
-        #expect(s.sort == .rate)
+        #expect(s.sort == .name)
+        _ = s.apply(.character("o"))
+        #expect(s.sort == .time)
         #expect(s.focusedEngine == 1)
         _ = s.apply(.character("e"))
         #expect(s.focusedEngine == 2)
@@ -267,6 +272,13 @@ import Testing
         #expect(s == before)
     }
 
+    @Test func demoScriptEndsEachTraceBackOnTheOverview() {
+        var s = Fixtures.state()
+        for step in DemoDirector.script { _ = s.apply(step.input) }
+        #expect(s.view == .overview)
+        #expect(DemoDirector.script.allSatisfy { $0.at < DemoDirector.secondsPerTrace })
+    }
+
     @Test func demoDirectorWalksTheViewsAndMovesOn() {
         var d = DemoDirector(traceCount: 2)
         #expect(d.inputs(elapsedSeconds: 1) == [])
@@ -295,5 +307,42 @@ import Testing
         snap.eventsReplayed = 10                 // restarted
         _ = s.observe(snap)
         #expect(s.slowdownHistory[1] == [1.5])
+    }
+
+    @Test func tabCyclesFocusAndBackTabReturns() {
+        var s = Fixtures.state()
+        #expect(s.focus == .latency)
+        _ = s.apply(.tab)
+        #expect(s.focus == .counters)
+        _ = s.apply(.tab)
+        #expect(s.focus == .batching)
+        _ = s.apply(.tab)
+        #expect(s.focus == .latency)
+        _ = s.apply(.backTab)
+        #expect(s.focus == .batching)
+    }
+
+    @Test func focusedCounterTableMovesItsCursorWithinItsRows() {
+        var s = Fixtures.state { $0.drillDown = true }
+        _ = s.observe(Fixtures.snapshot(engines: [Fixtures.native(), Fixtures.xen(), Fixtures.kvm()]))
+        #expect(s.counterRowCount == 6)   // hypercall + 3, trap + 1
+        // Unfocused, arrows and Home/End keep their transport meaning.
+        #expect(s.apply(.end) == [.seek(toTraceTime: 334_000_000)])
+        #expect(s.counterCursor == 0)
+        _ = s.apply(.tab)
+        #expect(s.apply(.down).isEmpty)
+        #expect(s.counterCursor == 1)
+        #expect(s.apply(.end).isEmpty)
+        #expect(s.counterCursor == 5)
+        _ = s.apply(.pageDown)
+        #expect(s.counterCursor == 5)   // never past the last row
+        _ = s.apply(.up)
+        #expect(s.counterCursor == 4)
+        _ = s.apply(.pageUp)
+        #expect(s.counterCursor == 0)
+        _ = s.apply(.end); _ = s.apply(.home)
+        #expect(s.counterCursor == 0)
+        _ = s.apply(.end); _ = s.apply(.character("x"))
+        #expect(s.counterCursor == 0)   // folding starts at the top again
     }
 }

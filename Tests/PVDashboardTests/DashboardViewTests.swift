@@ -25,7 +25,7 @@ import Testing
         for engine in ["┌ native ", "┌ xen-pv ", "┌ kvm ", "┌ vmi ", "┌ lguest "] { #expect(t.contains(engine)) }
         #expect(t.contains("1.00× ┐"))
         #expect(t.contains("┌ counters · xen-pv "))
-        #expect(t.contains(" Event ") && t.contains("Total %Total   Rate/s"))
+        #expect(t.contains(" Event ") && t.contains("Count  %Cnt %Time Avg cyc  Rate/s"))
         #expect(t.contains("┌ batching "))
         #expect(t.contains("flushed by"))
         #expect(t.contains("┌ latency · page_fault · simulated ns, log2"))

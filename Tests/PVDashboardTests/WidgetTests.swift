@@ -31,47 +31,68 @@ import Testing
         #expect(ended.text.contains("■ end"))
     }
 
-    @Test func transitionBreakdownListsNamesLargestFirstWithShareAndBar() {
+    @Test func transitionBreakdownRanksByTimeWithCountShareOfTimeAndBar() {
         let b = render(TransitionBreakdown(engine: Fixtures.xen(), theme: theme, barStyle: theme.bar), 34, 5)
         #expect(b.text == """
-            mmu_update   600  60% ████████████
-            mmuext_op    250  25% █████
-            multicall    100  10% ██
-            pte_write     50   5% █
+            pte_write     50  38% ████████████
+            mmu_update   600  29% █████████
+            mmuext_op    250  24% ███████▌
+            multicall    100  10% ███
 
             """)
     }
 
-    @Test func counterTableShowsKindsWithTotalsSharesAndRates() {
+    @Test func counterTableRanksByTimeWithCountTimeShareAverageAndRate() {
         let before = Fixtures.xen(transitions: [500, 240, 60, 50])
         let t = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
-                             sort: .rate, drillDown: false, theme: theme)
-        let b = render(t, 48, 6)
+                             sort: .time, drillDown: false, theme: theme)
+        let b = render(t, 64, 6)
+        // The trap is 5 % of the count and 38 % of the time (8.00k cycles each).
         #expect(b.text == """
-            ┌ counters · xen-pv ───────────────────────────┐
-            │ Event                   Total %Total   Rate/s│
-            │ hypercall                 950    95%      300│
-            │ trap                       50     5%        0│
-            │ Total                   1.00k             300│
-            └──────────────────────────────────────────────┘
+            ┌ counters · xen-pv ─────────────────── sort: time (o) x drill ┐
+            │ Event                       Count  %Cnt %Time Avg cyc  Rate/s│
+            │ hypercall                     950   95%   62%     684     300│
+            │ trap                           50    5%   38%   8.00k       0│
+            │ Total                       1.00k  100%  100%   1.05k     300│
+            └──────────────────────────────────────────────────────────────┘
             """)
     }
 
-    @Test func counterTableDrillDownShowsPerReasonChildrenSortedByRate() {
+    @Test func counterTableDrillDownRanksChildrenByTimeUnlessSortedOtherwise() {
         let before = Fixtures.xen(transitions: [500, 240, 60, 50])
-        let t = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
-                             sort: .rate, drillDown: true, theme: theme)
-        #expect(t.rows().map(\.name) == ["hypercall", "hypercall(mmu_update)", "hypercall(multicall)",
-                                         "hypercall(mmuext_op)", "trap", "trap(pte_write)"])
-        let byTotal = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
-                                   sort: .total, drillDown: true, theme: theme)
-        #expect(byTotal.rows().map(\.name) == ["hypercall", "hypercall(mmu_update)", "hypercall(mmuext_op)",
-                                               "hypercall(multicall)", "trap", "trap(pte_write)"])
+        let byTime = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                                  sort: .time, drillDown: true, theme: theme)
+        // mmu_update is the most frequent hypercall but the trap costs more than all of them.
+        #expect(byTime.rows().map(\.name) == ["hypercall", "mmu_update", "mmuext_op", "multicall", "trap", "pte_write"])
+        #expect(byTime.rows().map(\.cycles) == [650_000, 300_000, 250_000, 100_000, 400_000, 400_000])
+        let byRate = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                                  sort: .rate, drillDown: true, theme: theme)
+        #expect(byRate.rows().map(\.name) == ["hypercall", "mmu_update", "multicall", "mmuext_op", "trap", "pte_write"])
+        let byCount = CounterTable(engine: Fixtures.xen(), previous: before, basis: RateBasis(seconds: 0.5),
+                                   sort: .count, drillDown: true, theme: theme)
+        #expect(byCount.rows().map(\.name) == ["hypercall", "mmu_update", "mmuext_op", "multicall", "trap", "pte_write"])
+        let kvm = CounterTable(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), sort: .time,
+                               drillDown: true, theme: theme)
+        #expect(kvm.rows().map(\.name) == ["vm_exit", "HLT", "MSR_WRITE"])   // 100 HLT cost twice 300 MSR_WRITE
+    }
+
+    @Test func counterTableScrollsToKeepTheCursorRowInView() {
+        let t = CounterTable(engine: Fixtures.xen(), previous: nil, basis: RateBasis(seconds: 0), sort: .time,
+                             drillDown: true, theme: theme, cursor: 5, focused: true)
+        let b = render(t, 64, 7)   // room for 3 of 6 rows
+        #expect(b.line(0).contains("4-6/6"))
+        #expect(b.line(2).contains("multicall"))
+        #expect(b.line(4).contains("pte_write"))
+        #expect(b.text.contains("Total"))   // the total stays below the window
+        #expect(CounterTable.firstVisibleRow(cursor: 0, rows: 6, visible: 3) == 0)
+        #expect(CounterTable.firstVisibleRow(cursor: 3, rows: 6, visible: 3) == 2)
+        #expect(CounterTable.firstVisibleRow(cursor: 5, rows: 6, visible: 3) == 3)
+        #expect(CounterTable.firstVisibleRow(cursor: 1, rows: 2, visible: 3) == 0)
     }
 
     @Test func counterTableForNativeListsEventClasses() {
         let native = Fixtures.native(latencies: [.pageFault: [500, 600, 700], .syscall: [90]])
-        let t = CounterTable(engine: native, previous: nil, basis: RateBasis(seconds: 0), sort: .total, drillDown: false, theme: theme)
+        let t = CounterTable(engine: native, previous: nil, basis: RateBasis(seconds: 0), sort: .count, drillDown: false, theme: theme)
         #expect(t.rows().map(\.name) == ["page_fault", "syscall"])
         #expect(t.rows().map(\.rate) == [nil, nil])
     }
@@ -109,8 +130,8 @@ import Testing
             ┌ kvm ──────────────── 1.04× +4% ┐
             │sim 1.04 ms   ev 1.00k ops 4.00k│
             │VM exits                     400│
-            │MSR_WRITE   300  75% ███████████│
-            │HLT         100  25% ███▋       │
+            │HLT         100  67% ███████████│
+            │MSR_WRITE   300  33% █████▌     │
             │pv_eoi ✓  pv_ipi ✗              │
             │                                │
             └────────────────────────────────┘
@@ -120,7 +141,11 @@ import Testing
     @Test func engineColumnDrawsTheSlowdownTrendWhenRowsAreSpare() {
         let column = EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme,
                                   history: [1.0, 1.02, 1.04])
-        #expect(render(column, 34, 12).line(2) == "│trend ▁▅█                       │")
+        // The scale is the legend: lowest to highest of the points drawn.
+        #expect(render(column, 34, 12).line(2) == "│trend ▁▅█ 1.00–1.04×            │")
+        let flat = EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme,
+                                history: [1.04, 1.041, 1.04])
+        #expect(render(flat, 34, 12).line(2) == "│trend ▄▄▄ 1.04×                 │")
         #expect(!render(column, 34, 8).text.contains("trend"))   // no spare rows: breakdown first
     }
 
@@ -143,7 +168,7 @@ import Testing
         let b = render(LatencyPanel(engines: [native, xen], eventClass: .pageFault, theme: theme), 70, 12)
         // Histograms keep 2 significant digits: 600 reads back as its bucket's top, 603.
         #expect(b.text == """
-            ┌ latency · page_fault · simulated ns, log2 ───── n=31  v/Tab: class ┐
+            ┌ latency · page_fault · simulated ns, log2 ───────── n=31  v: class ┐
             │                native                     xen-pv                   │
             │     [512, 1K)     30 ███████████████████                           │
             │      [1K, 2K)      1 ▋                       30 ██████████████████ │
@@ -192,7 +217,7 @@ import Testing
 
     @Test func keyBarKeepsHelpAndQuitWhenNarrow() {
         let wide = render(KeyBar(state: Fixtures.state(), theme: theme), 160, 1)
-        #expect(wide.text.hasPrefix("F1Help SpacePause .Step +-Speed ←→Seek bBackends"))
+        #expect(wide.text.hasPrefix("F1Help SpacePause .Step +-Speed ←→Seek TabPanel bBackends"))
         let narrow = render(KeyBar(state: Fixtures.state(), theme: theme), 30, 1)
         #expect(narrow.text.hasPrefix("F1Help"))
         #expect(narrow.text.contains("qQuit"))
@@ -231,6 +256,45 @@ import Testing
         #expect(b.text.contains("██████  ██  ██████      ██"))
     }
 
+    @Test func extraCostBarSplitsTheExtraCyclesByKindOfKernelWork() {
+        // Every event class belongs to exactly one part.
+        let classes = ExtraCostBar.parts.flatMap(\.classes)
+        #expect(classes.count == EventClass.allCases.count && Set(classes) == Set(EventClass.allCases))
+        #expect(Set(ExtraCostBar.parts.map(\.glyph)).count == ExtraCostBar.parts.count)
+        var native = Fixtures.native(), xen = Fixtures.xen()
+        native.metrics.classCycles[EventClass.pageFault.index] = 1_000
+        xen.metrics.classCycles[EventClass.pageFault.index] = 7_000     // +6000 MMU
+        native.metrics.classCycles[EventClass.syscall.index] = 1_000
+        xen.metrics.classCycles[EventClass.syscall.index] = 3_000       // +2000 syscall
+        native.metrics.classCycles[EventClass.idle.index] = 500
+        xen.metrics.classCycles[EventClass.idle.index] = 100            // cheaper: adds nothing
+        let extra = ExtraCostBar.extraCycles(xen, over: native)
+        #expect(extra[0] == 6_000 && extra[1] == 2_000 && extra[5] == 0)
+        #expect(ExtraCostBar.cells(extra, width: 8) == [6, 2, 0, 0, 0, 0, 0])
+        #expect(ExtraCostBar.cells([1, 1, 1], width: 10).reduce(0, +) == 10)
+        #expect(ExtraCostBar.cells([0, 0], width: 10) == [0, 0])
+        let b = render(ExtraCostBar(engine: xen, native: native, theme: theme), 8, 1)
+        #expect(b.text == "██████▓▓")
+        let headline = render(Headline(engines: [native, xen], theme: theme), 120, 20)
+        #expect(headline.text.contains("extra cycles beyond native: █ MMU / page tables  ▓ syscall entry"))
+        #expect(headline.text.contains("███▓"))
+    }
+
+    @Test func cpuPanelShowsEachEnginesSlowdownPerCPU() {
+        var native = Fixtures.native(), xen = Fixtures.xen(), kvm = Fixtures.kvm()
+        native.metrics.cpuClockNanoseconds = [1_000_000, 2_000_000]
+        xen.metrics.cpuClockNanoseconds = [1_500_000, 2_100_000]
+        kvm.metrics.cpuClockNanoseconds = [1_000_000, 2_000_000]
+        #expect(CPUPanel.slowdown([native, xen, kvm], engine: 1, cpu: 0) == 1.5)
+        #expect(CPUPanel.slowdown([native, xen, kvm], engine: 1, cpu: 1) == 1.05)
+        #expect(CPUPanel.slowdown([native, xen, kvm], engine: 1, cpu: 2) == nil)
+        let b = render(CPUPanel(engines: [native, xen, kvm], theme: theme), 70, 6)
+        // One scale for all bars: cpu0's +50 % fills its cell, cpu1's +5 % a tenth of it.
+        #expect(b.line(1) == "│ CPU  native    xen-pv                    kvm                       │")
+        #expect(b.line(2) == "│ cpu0 1.00 ms   1.50× +50% ██████████████ 1.00×                     │")
+        #expect(b.line(3) == "│ cpu1 2.00 ms   1.05× +5% █▌              1.00×                     │")
+    }
+
     @Test func helpOverlayExplainsBlindSpots() {
         let b = render(HelpOverlay(scroll: 100, theme: theme), 100, 40)
         #expect(b.text.contains("No device I/O"))
@@ -238,8 +302,9 @@ import Testing
         #expect(b.text.contains("Native is an estimate of bare metal"))
         #expect(b.text.contains("Latency is simulated"))
         let top = render(HelpOverlay(scroll: 0, theme: theme), 100, 40)
-        #expect(top.text.contains("kvm_stat's table"))
-        #expect(top.text.contains("q F10 Ctrl-C  quit"))
+        #expect(top.text.contains("perf kvm stat report's table"))
+        let keys = render(HelpOverlay(scroll: 12, theme: theme), 100, 40)
+        #expect(keys.text.contains("q F10 Ctrl-C  quit"))
     }
 
     @Test func menusShowCheckboxesAndTheCursor() {

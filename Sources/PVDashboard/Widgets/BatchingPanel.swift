@@ -63,9 +63,11 @@ public struct BatchingPanel: Widget {
                 y += 1
             }
             if !reasons.isEmpty { line("flushed by", theme.dim) }
-            for i in reasons {
+            let reasonWidth = max(col.width - 14, 4)
+            let labels = Labels.fit(reasons.map { e.descriptor.flushReasons[$0] }, width: reasonWidth)
+            for (i, label) in zip(reasons, labels) {
                 let n = m.flushReasonCounts[i]
-                line(" " + Format.pad(e.descriptor.flushReasons[i], max(col.width - 14, 4)) + Format.pad(Format.count(n), 6, right: true)
+                line(" " + Format.pad(label, reasonWidth) + Format.pad(Format.count(n), 6, right: true)
                      + Format.pad(Format.percent(Double(n), of: Double(flushes)), 5, right: true), theme.text)
             }
         }

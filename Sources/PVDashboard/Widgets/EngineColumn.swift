@@ -35,11 +35,19 @@ public struct EngineColumn: Widget {
                    border: focused ? theme.title : theme.border, titleStyle: theme.title, rightTitleStyle: slowStyle)
         let inner = area.inner
         var y = inner.y
-        func line(_ left: String, _ right: String = "", fallback: String? = nil, style: Style? = nil) {
+        // When both parts do not fit: `short` (a whole short form of the left part, or nil)
+        // first, then `fallback` for the right part, then both; a cut name is the last resort.
+        func line(_ left: String, _ right: String = "", fallback: String? = nil, short: ((Int) -> String?)? = nil,
+                  style: Style? = nil) {
             guard y < inner.maxY else { return }
             let r = inner.row(y - inner.y)
-            var right = right
-            if left.count + 1 + right.count > r.width, let fallback { right = fallback }
+            var right = right, left = left
+            func fits() -> Bool { left.count + 1 + right.count <= r.width }
+            func shorten() { if let s = short?(r.width - right.count - 1) { left = s } }
+            if !fits(), !right.isEmpty { shorten() }
+            if !fits(), let fallback { right = fallback }
+            if !fits(), !right.isEmpty { shorten() }
+            if !fits(), short != nil, !right.isEmpty { left = Labels.middleCut(left, width: r.width - right.count - 1) }
             let shownLeft = right.isEmpty ? left : String(left.prefix(max(r.width - right.count - 1, 0)))
             buffer.put(shownLeft, in: r, style: style ?? theme.text)
             if !right.isEmpty && shownLeft.count + 1 + right.count <= r.width {
@@ -54,11 +62,23 @@ public struct EngineColumn: Widget {
         // How the slowdown moved over the last snapshots (phases of the workload show up as
         // steps); moves under 0.01× are drawn flat. Only where rows are spare.
         if !isNative, history.count >= 2, inner.height >= 9 {
+            // The legend is the scale: the sparkline spans the lowest to the highest slowdown
+            // of the shown points (`1.02–1.05×`), or one value when it is drawn flat.
             let label = "trend "
-            let spark = Format.sparkline(history, width: inner.width - label.count, flatSpan: 0.01)
+            var sparkWidth = inner.width - label.count - 11
+            var scale = ""
+            if sparkWidth >= 4 {
+                scale = Self.trendScale(history.suffix(sparkWidth))
+                sparkWidth = inner.width - label.count - scale.count - 1
+                scale = Self.trendScale(history.suffix(sparkWidth))   // the points actually drawn
+            } else {
+                sparkWidth = inner.width - label.count
+            }
+            let spark = Format.sparkline(history, width: sparkWidth, flatSpan: 0.01)
             if y < inner.maxY {
-                let x = buffer.put(label, x: inner.x, y: y, style: theme.dim, clip: inner)
-                buffer.put(spark, x: x, y: y, style: theme.engineBar(index), clip: inner)
+                var x = buffer.put(label, x: inner.x, y: y, style: theme.dim, clip: inner)
+                x = buffer.put(spark, x: x, y: y, style: theme.engineBar(index), clip: inner)
+                if !scale.isEmpty { buffer.put(" " + scale, x: x, y: y, style: theme.dim, clip: inner) }
                 y += 1
             }
         }
@@ -72,7 +92,8 @@ public struct EngineColumn: Widget {
                 // The median, not the mean: HdrHistogram's mean walks every bucket, the median
                 // stops half way, and this runs for every class every frame.
                 let median = m.latency[i].totalCount > 0 ? Format.duration(nanoseconds: Double(m.latency[i].valueAtPercentile(50))) : "-"
-                line(c.label, Format.count(n) + "  " + Format.pad(median, 8, right: true), fallback: Format.count(n))
+                line(c.label, Format.count(n) + "  " + Format.pad(median, 8, right: true), fallback: Format.count(n),
+                     short: { w in let a = Labels.shorten(c.label, width: w); return Labels.isWhole(a, of: c.label) ? a : nil })
             }
         } else {
             let total = m.totalTransitions
@@ -84,7 +105,8 @@ public struct EngineColumn: Widget {
                 if let r = basis.rate(n, previous.map { $0.metrics.transitions(of: kind, in: $0.descriptor) }) {
                     right += " " + Format.count(r) + "/s"
                 }
-                line(Self.kindLabel(kind, plural: n != 1), right, fallback: countOnly, style: theme.title)
+                line(Self.kindLabel(kind, plural: n != 1), right, fallback: countOnly,
+                     short: { w in Self.shortKindLabel(kind).count <= w ? Self.shortKindLabel(kind) : nil }, style: theme.title)
             }
             if total == 0 { line("no transitions yet", style: theme.dim) }
             // Transitions by name first (at least three rows), then batching, then settings.
@@ -99,6 +121,24 @@ public struct EngineColumn: Widget {
             }
             if let b = batchLine { line(b, style: theme.dim) }
             for s in settingsLines { line(s, style: theme.dim) }
+        }
+    }
+
+    /// `1.02–1.05×` for the points a sparkline shows; one value when they move less than
+    /// the sparkline's flat span (0.01×).
+    static func trendScale<C: Collection>(_ values: C) -> String where C.Element == Double {
+        guard let lo = values.min(), let hi = values.max() else { return "" }
+        func x(_ v: Double) -> String { Format.fixed(v, 2) }
+        return hi - lo < 0.01 ? x(lo) + "×" : x(lo) + "–" + x(hi) + "×"
+    }
+
+    /// For columns too narrow for `hypercalls 7.47k`.
+    static func shortKindLabel(_ kind: TransitionKind) -> String {
+        switch kind {
+        case .hypercall: return "hcall"
+        case .vmExit: return "exits"
+        case .romCall: return "ROM"
+        case .trap: return "traps"
         }
     }
 
@@ -140,7 +180,9 @@ public struct EngineColumn: Widget {
     }
 }
 
-/// Transitions by name, largest first: `mmu_update  120k 38% ██████`.
+/// Transitions by name, costliest first: `mmu_update  120k 38% ██████`, where the share and
+/// the bar are of the engine's transition cycles (time), as perf kvm stat's `Time%`; the count
+/// stays beside the name. Without priced cycles (none yet) count decides.
 public struct TransitionBreakdown: Widget {
     public var engine: EngineSnapshot
     public var theme: Theme
@@ -154,27 +196,38 @@ public struct TransitionBreakdown: Widget {
 
     public func render(_ area: Rect, into buffer: inout CellBuffer) {
         let counts = engine.metrics.transitionCounts
-        let total = Double(counts.reduce(0, &+))
-        let rows = counts.indices.filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
-        guard total > 0, !area.isEmpty else { return }
-        let largest = Double(counts[rows[0]])
-        // Names get the room and the bar what is left, down to 3 cells. In a narrow column (six
-        // engines at 80×24) the percentage goes and the name is cut, never the count.
-        let showPercent = area.width >= 15
-        let numbersWidth = showPercent ? 11 : 6
-        let nameWidth = min(max(rows.map { engine.descriptor.transitions[$0].name.count }.max() ?? 4, 4),
-                            max(area.width - numbersWidth - (showPercent ? 4 : 0), 3))
-        for (r, id) in rows.prefix(area.height).enumerated() {
+        let cycles = engine.metrics.transitionCycles.count == counts.count ? engine.metrics.transitionCycles : counts.map(Double.init)
+        let byTime = cycles.reduce(0, +) > 0
+        let weight = byTime ? cycles : counts.map(Double.init)
+        let total = weight.reduce(0, +)
+        let rows = counts.indices.filter { counts[$0] > 0 }
+            .sorted { weight[$0] != weight[$1] ? weight[$0] > weight[$1] : counts[$0] > counts[$1] }
+        guard total > 0, !rows.isEmpty, !area.isEmpty else { return }
+        let largest = weight[rows[0]]
+        // Whole names (or their table entries) come first: the bar goes, then the share,
+        // before a name is cut; the count is never cut (six engines at 80×24 cut names).
+        let shown = Array(rows.prefix(area.height))
+        let names = shown.map { engine.descriptor.transitions[$0].name }
+        func tier(_ reserved: Int) -> [String]? {
+            let labels = Labels.fit(names, width: area.width - reserved)
+            return zip(labels, names).allSatisfy { Labels.isWhole($0, of: $1) } ? labels : nil
+        }
+        var showPercent = true, showBar = true
+        var labels: [String]
+        if let l = tier(11 + 3) { labels = l } else if let l = tier(11) { labels = l; showBar = false } else {
+            showPercent = false; showBar = false
+            labels = tier(6) ?? Labels.fit(names, width: max(area.width - 6, 1))
+        }
+        let nameWidth = labels.map(\.count).max() ?? 1
+        for (r, id) in shown.enumerated() {
             let y = area.y + r
-            let name = String(engine.descriptor.transitions[id].name.prefix(nameWidth))
-            let n = counts[id]
-            let numbers = " " + Format.pad(Format.count(n), 5, right: true)
-                + (showPercent ? " " + Format.pad(Format.percent(Double(n), of: total), 4, right: true) : "")
-            var x = buffer.put(Format.pad(name, nameWidth), x: area.x, y: y, style: theme.text, clip: area)
+            let numbers = " " + Format.pad(Format.count(counts[id]), 5, right: true)
+                + (showPercent ? " " + Format.pad(Format.percent(weight[id], of: total), 4, right: true) : "")
+            var x = buffer.put(Format.pad(labels[r], nameWidth), x: area.x, y: y, style: theme.text, clip: area)
             x = buffer.put(numbers, x: x, y: y, style: theme.text, clip: area)
             let barWidth = area.maxX - x - 1
-            if barWidth >= 2 {
-                buffer.put(Format.bar(Double(n) / largest, width: barWidth), x: x + 1, y: y, style: barStyle, clip: area)
+            if showBar && barWidth >= 2 && largest > 0 {
+                buffer.put(Format.bar(weight[id] / largest, width: barWidth), x: x + 1, y: y, style: barStyle, clip: area)
             }
         }
     }

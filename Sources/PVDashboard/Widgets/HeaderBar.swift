@@ -33,6 +33,9 @@ public struct HeaderBar: Widget {
         if !filter.isEmpty {
             x = buffer.put("  filter: " + FilterForm.describe(filter), x: x, y: row.y, style: theme.headerAccent, clip: row)
         }
+        if let warning = EmptyResult.warning(snapshot, filter: filter, finished: snapshot.finished) {
+            x = buffer.put("  ⚠ " + warning, x: x, y: row.y, style: theme.warning, clip: row)
+        }
         // The baseline says what native is: the recording itself, or an estimate with the
         // recording hypervisor's costs removed.
         let profile = "profile: \(snapshot.profileName) "

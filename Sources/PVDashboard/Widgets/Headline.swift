@@ -42,7 +42,8 @@ public enum BigDigits {
 }
 
 /// Talk mode: each paravirt engine's slowdown in big digits, in a grid, with the number of
-/// transitions that cost it, and native named as the baseline.
+/// transitions that cost it, a stacked bar of where its extra cycles go (ExtraCostBar) and one
+/// legend for the bars, and native named as the baseline.
 public struct Headline: Widget {
     public var engines: [EngineSnapshot]
     public var theme: Theme
@@ -54,7 +55,17 @@ public struct Headline: Widget {
         let others = Array(engines.dropFirst().enumerated())
         buffer.put("slowdown vs native (1.00×): same trace, same kernel, different pv_ops backend",
                    in: area.row(0), style: theme.dim)
-        let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
+        var body = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
+        // The legend of the stacked bars takes the bottom row.
+        let showBars = body.height >= 10
+        if showBars {
+            let legendRow = body.row(body.height - 1)
+            var x = buffer.put("extra cycles beyond native: ", x: legendRow.x, y: legendRow.y, style: theme.dim, clip: legendRow)
+            for item in ExtraCostBar.legend(theme: theme, width: legendRow.maxX - x) {
+                x = buffer.put(item.text, x: x, y: legendRow.y, style: item.style, clip: legendRow)
+            }
+            body.height -= 2
+        }
         guard !others.isEmpty else {
             buffer.put("only native shown: press b to add backends", in: body.row(0), style: theme.text)
             return
@@ -70,7 +81,8 @@ public struct Headline: Widget {
             let pct = Format.slowdown(e.slowdown).split(separator: " ").dropFirst().joined()
             let scale = BigDigits.width(ratio, scale: 2) <= cell.width - 2 ? 2 : 1
             let big = BigDigits.width(ratio, scale: scale) <= cell.width - 2 && cell.height >= BigDigits.height + 2
-            let blockHeight = big ? BigDigits.height + 2 : 2
+            let barRows = showBars ? 1 : 0
+            let blockHeight = (big ? BigDigits.height + 2 : 2) + barRows
             let top = cell.y + max((cell.height - blockHeight) / 2, 0)
             let style = e.slowdown > 1.0005 ? theme.worse : theme.better
             buffer.put(center(e.descriptor.displayName, cell.width), in: Rect(x: cell.x, y: top, width: cell.width, height: 1),
@@ -87,10 +99,14 @@ public struct Headline: Widget {
                 buffer.put(center(ratio, cell.width), in: Rect(x: cell.x, y: top + 1, width: cell.width, height: 1), style: style)
             }
             let detail = (pct.isEmpty ? "" : pct + " · ") + Format.count(e.metrics.totalTransitions) + " transitions"
-            let detailY = top + blockHeight - 1
+            let detailY = top + blockHeight - 1 - barRows
             if big, detailY < cell.maxY {
                 buffer.put(center(detail, cell.width), in: Rect(x: cell.x, y: detailY, width: cell.width, height: 1),
                            style: theme.engineBar(i + 1))
+            }
+            if showBars, detailY + 1 < cell.maxY, cell.width >= 8 {
+                ExtraCostBar(engine: e, native: engines[0], theme: theme)
+                    .render(Rect(x: cell.x + 2, y: detailY + 1, width: cell.width - 4, height: 1), into: &buffer)
             }
         }
     }

@@ -59,11 +59,11 @@ public struct LatencyPanel: Widget {
         let samples = histograms[0].totalCount
         let inner = area.inner
         guard histograms.contains(where: { $0.totalCount > 0 }) else {
-            buffer.box(area, title: "latency · \(eventClass.label)", rightTitle: "v/Tab: class",
+            buffer.box(area, title: "latency · \(eventClass.label)", rightTitle: "v: class",
                        border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
             let why = eventClass.hasLatencySamples
-                ? " no \(eventClass.label) samples yet (or filtered out): v/Tab picks another class"
-                : " \(eventClass.label): no latency, a trace shows no begin/end pair for it; v/Tab picks another class"
+                ? " no \(eventClass.label) samples yet (or filtered out): v picks another class"
+                : " \(eventClass.label): no latency, a trace shows no begin/end pair for it; v picks another class"
             buffer.put(why, in: inner.row(0), style: theme.dim)
             return
         }
@@ -98,7 +98,7 @@ public struct LatencyPanel: Widget {
         var ladderTop = inner.maxY - ladderRows
         // Samples are durations on each engine's simulated clock (native: the de-virtualized recording).
         buffer.box(area, title: "latency · \(eventClass.label) · simulated ns, log2" + (k == 0 ? "" : " ÷\(1 << k)"),
-                   rightTitle: "n=\(Format.count(samples))  v/Tab: class",
+                   rightTitle: "n=\(Format.count(samples))  v: class",
                    border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
         if bucketRows > 0, let lo = keys.min(), let hi = keys.max() {
             // When there are more buckets than rows, keep the rows around native's busiest one.
