@@ -1,6 +1,6 @@
 import PVTrace
 
-/// Time carried between one engine's CPU clocks (DESIGN.md, Time, step 4). Each engine owns
+/// Time carried between one engine's CPU clocks. Each engine owns
 /// one: engines never share clocks, so they can later run on separate threads.
 ///
 /// - An IPI (`ipi_send_cpu`, or an x2APIC ICR write without one) reaches its target no earlier

@@ -40,7 +40,7 @@ public func makeEngine<B: Backend>(backend: B, profile: CostProfile, cpuCount: I
 /// histograms. The kernel is shared (one expansion per event feeds every engine); the engine
 /// owns the backend, its ledger, its clocks and its metrics.
 ///
-/// Each CPU's clock advances by (DESIGN.md, Time): the de-virtualized recorded gap, plus the
+/// Each CPU's clock advances by: the de-virtualized recorded gap, plus the
 /// time-proportional costs of that gap (TLB misses under this engine's paging), plus the
 /// event's priced ops and the indirect cost of its transitions; cross-CPU arrivals (IPIs,
 /// wakeups, shootdown acknowledgements) can only push it later. Latency samples are durations

@@ -2,7 +2,7 @@ import Histogram
 import PVTrace
 
 /// Latency samples taken on an engine's simulated clock between the trace's own begin and end
-/// of a path on one CPU (DESIGN.md, Time, step 5):
+/// of a path on one CPU:
 /// - syscall: `sys_enter` → `sys_exit`;
 /// - interrupt / IPI / timer: `*_entry` → `*_exit` (irq_vectors, irq_handler), by vector;
 /// - page fault: the fault → the CPU's next event (a proxy: no tracepoint marks the return);

@@ -1,7 +1,7 @@
 import PVTrace
 
-/// Where a trace was recorded, which decides what the recorded gaps already contain
-/// (DESIGN.md, Time, step 1). `--recorded-on native|kvm[:feature=off,…,ept=off,host-pages=2m]`.
+/// Where a trace was recorded, which decides what the recorded gaps already contain;
+/// `--recorded-on native|kvm[:feature=off,…,ept=off,host-pages=2m]`.
 public enum RecordingEnvironment: Sendable, Equatable {
     /// Bare metal: the recorded gaps are native time.
     case native

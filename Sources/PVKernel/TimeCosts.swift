@@ -1,5 +1,5 @@
 /// What a CPU was doing during a recorded gap between two of its events: decides which
-/// time-proportional rates apply to that stretch of time (DESIGN.md, Time, step 3).
+/// time-proportional rates apply to that stretch of time.
 public enum ExecutionMode: Int, Sendable, CaseIterable {
     case user = 0, kernel = 1, idle = 2
 }
@@ -101,7 +101,7 @@ public struct TimeCosts: Sendable, Equatable {
     }
 }
 
-/// What an engine needs to carry time between CPUs (DESIGN.md, Time, step 4).
+/// What an engine needs to carry time between CPUs.
 public struct CausalityCosts: Sendable, Equatable {
     /// Wire latency of an IPI or a cross-CPU wakeup beyond the priced send and receive ops.
     public var deliveryNanoseconds: Double

@@ -2,7 +2,7 @@ import PVKernel
 import PVTrace
 
 /// Everything a frame of the dashboard or a row of the CSV shows, copied out of the replay at
-/// one instant. Both views read only this (DESIGN.md rule 2).
+/// one instant. Both views read only this.
 public struct Snapshot: Sendable {
     public var trace: TraceInfo
     /// Trace time replayed so far, nanoseconds since the first event.
@@ -52,7 +52,7 @@ public struct EngineSnapshot: Sendable {
 }
 
 /// The native baseline: where the trace was recorded and what removing that environment's own
-/// costs from the recorded gaps did (DESIGN.md, Time, step 1).
+/// costs from the recorded gaps did.
 public struct Baseline: Sendable, Equatable {
     /// `native` or `kvm[:…]`, as `--recorded-on` spells it.
     public var recordedOn: String

@@ -5,7 +5,7 @@
 /// guest kernel do, which the kernel model prices as one latency sample. The text is tracefs
 /// `trace` format with a provenance header saying it is synthetic.
 public enum Nanobenchmark: String, CaseIterable, Sendable {
-    // Adams & Agesen, ASPLOS 2006, §6 (reference/costs.md A2).
+    // Adams & Agesen, ASPLOS 2006, §6.
     case syscall, `in`, pgfault, ptemod
     // One exit-cost probe per KVM exit reason the backends price.
     case probeHLT = "probe-hlt", probeMSRWrite = "probe-msr-write", probeCPUID = "probe-cpuid"

@@ -178,7 +178,7 @@ import Testing
 }
 
 @Suite struct BackendCalibrationTests {
-    /// Adams & Agesen ASPLOS'06 hardware-VMM nanobenchmarks (costs.md A2), ±10%.
+    /// Adams & Agesen ASPLOS'06 hardware-VMM nanobenchmarks, ±10%.
     static func within10(_ value: Double, _ target: Double) -> Bool { abs(value - target) <= 0.1 * target }
 
     @Test func kvmOnVTx2006PricesATruePageFaultLikeAdamsAndAgesen() throws {

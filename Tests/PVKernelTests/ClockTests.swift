@@ -2,7 +2,7 @@ import Testing
 @testable import PVKernel
 import PVTrace
 
-/// The simulated clock (DESIGN.md, Time): latency samples on it, time carried across CPUs,
+/// The simulated clock: latency samples on it, time carried across CPUs,
 /// time-proportional costs, and the de-virtualized recorded time line.
 @Suite struct ClockTests {
     static func event(_ t: UInt64, cpu: UInt16, pid: Int32 = 1, _ kind: KernelEvent.Kind,

@@ -49,7 +49,7 @@ public struct CounterTable: Widget {
             return ordered(rows)
         }
         // The same per-transition numbers as the headless summary, JSON and --transitions-csv
-        // (TransitionCost: DESIGN.md's one Snapshot, two views); only the rate is the screen's.
+        // (TransitionCost: one Snapshot, two views); only the rate is the screen's.
         let costs = TransitionCost.table(engine)
         func countBefore(_ name: String) -> UInt64? {
             guard let b = previous, let id = b.descriptor.transitionID(name), id < b.metrics.transitionCounts.count else { return nil }

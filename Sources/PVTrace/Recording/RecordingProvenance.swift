@@ -60,7 +60,7 @@ public struct MachineInfo: Sendable, Equatable {
     public var cpuModel: String
     public var cpuCount: Int
     /// The `hypervisor` CPUID flag: the trace was recorded inside a VM, so its "native"
-    /// gaps already include that hypervisor's costs (DESIGN.md, Time).
+    /// gaps already include that hypervisor's costs.
     public var virtualized: Bool
 
     public static func current() -> MachineInfo {
