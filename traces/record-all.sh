@@ -85,7 +85,7 @@ want tlb-shootdown && record tlb-shootdown "Two threads of one process: one spin
     --crop -- taskset -c 0,1 ./tlbshoot 5000
 if want idle; then
     # Other programs starting during the 2 s make it not idle: retry (up to IDLE_TRIES, default
-    # 5) until it has fewer than 40000 events (tracing.md saw ~10 k/s on an idle guest).
+    # 5) until it has fewer than 40000 events (~10 k/s were seen on an idle guest).
     try=1
     while :; do
         record idle "System-wide for 2 s with nothing started: timer ticks, idle entry/exit and whatever background tasks ran (attempt $try; retried while a run had >= 40000 events)." \

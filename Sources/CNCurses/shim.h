@@ -1,4 +1,4 @@
-// ncursesw for Swift: the macros and C globals Swift cannot import (swift-ncurses.md §2-3).
+// ncursesw for Swift: the macros and C globals Swift cannot import (curs_variables(3X), signal-safety(7)).
 // Every wrapper is static inline; the terminal layer (Sources/pvtop/Terminal.swift) is the
 // only Swift file that uses this module.
 #define NCURSES_WIDECHAR 1  // else cchar_t, wget_wch, mvwaddnwstr are not declared

@@ -68,7 +68,7 @@ public struct Rect: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// One terminal cell: a single-width character and its style. Box-drawing and block glyphs are
-/// one column wide outside CJK locales (swift-ncurses.md §4), which is all the dashboard draws.
+/// one column wide outside CJK locales (wcwidth(3)), which is all the dashboard draws.
 public struct Cell: Equatable, Sendable {
     public var character: Character
     public var style: Style

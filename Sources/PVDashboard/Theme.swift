@@ -1,5 +1,5 @@
 /// Named styles for every role on screen. Four themes, after htop's colour schemes and the
-/// projector requests in anchors-ux.md §1.5/§1.13: `dark` (terminal background), `light` (paints
+/// projector requests of htop and btop users (htop's and btop's colour schemes): `dark` (terminal background), `light` (paints
 /// its own white background, no yellow), `highContrast` (black on white, bold, saturated
 /// colours only) and `mono` (attributes only, for `TERM=vt100`-like terminals and printouts).
 public struct Theme: Sendable, Equatable {

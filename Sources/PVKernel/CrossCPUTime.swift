@@ -161,7 +161,7 @@ struct CrossCPUTime {
     }
 
     /// Events a shootdown sender logs while it sends (before it waits for the acknowledgements):
-    /// the IPIs, their ICR writes and its own local flush (tracing.md: reason 4 comes first).
+    /// the IPIs, their ICR writes and its own local flush (as the bundled tlb-shootdown trace records: reason 4 comes first).
     private static func continuesShootdownSend(_ kind: KernelEvent.Kind) -> Bool {
         switch kind {
         case .ipiSend, .ipiSendMask, .tlbFlush(.localMMShootdown, _), .tlbFlush(.remoteSendIPI, _): return true

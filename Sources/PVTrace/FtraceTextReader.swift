@@ -351,7 +351,7 @@ public final class FtraceTextReader: TraceSource {
                     declaredCPUs = max(declaredCPUs, Int(cpus))
                 }
             }
-            // Only sign of overwritten events in `trace` (tracing.md pitfall 7): no per-CPU split.
+            // Only sign of overwritten events in `trace` (Documentation/trace/ftrace.rst, "entries-in-buffer/entries-written"): no per-CPU split.
             if written > inBuffer {
                 lostEvents &+= written - inBuffer
                 return .lost(cpu: TraceRecord.unknownCPU, count: written - inBuffer, line: lineNumber)

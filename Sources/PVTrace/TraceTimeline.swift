@@ -2,7 +2,7 @@
 /// follow the previous ones becomes. Every event leaves it with a time that never goes
 /// backwards on its CPU, so no engine ever sees a negative gap.
 ///
-/// Within one CPU, ftrace's ring buffer is in time order (tracing.md, "merged output"); across
+/// Within one CPU, ftrace's ring buffer is in time order (Documentation/trace/ring-buffer-design.rst); across
 /// CPUs the merged text is only as ordered as the trace clock, so only per-CPU order is
 /// enforced.
 /// - A timestamp a little earlier than its CPU's previous one (up to `maxJumpNanoseconds`) is

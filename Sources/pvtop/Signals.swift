@@ -2,7 +2,7 @@ import CNCurses
 import Glibc
 import Synchronization
 
-/// Signal handling for the dashboard (swift-ncurses.md §5). Handlers only store into atomics;
+/// Signal handling for the dashboard (signal-safety(7)). Handlers only store into atomics;
 /// the loop reads them, leaves curses mode and exits with 128 + signal.
 enum Signals {
     /// The last INT / TERM / HUP / QUIT received (0 = none).

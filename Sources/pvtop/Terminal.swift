@@ -2,7 +2,7 @@ import CNCurses
 import Glibc
 import PVDashboard
 
-/// The only code that calls ncurses (swift-ncurses.md §4): init and teardown, copying a
+/// The only code that calls ncurses (ncurses(3X)): init and teardown, copying a
 /// `CellBuffer` to the screen with colour pairs, and reading keys. No logic lives here.
 final class Terminal {
     struct InitError: Error, CustomStringConvertible {

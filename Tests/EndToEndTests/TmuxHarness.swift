@@ -3,7 +3,7 @@ import Glibc
 
 /// Runs a program and waits for it with posix_spawn + waitpid. Foundation.Process hangs here:
 /// corelibs-foundation watches a socketpair that the forked tmux server inherits, so
-/// `waitUntilExit` blocks until the server dies (swift-ncurses.md §6b.1).
+/// `waitUntilExit` blocks until the server dies (swift-corelibs-foundation Process).
 enum Spawn {
     struct Result { var status: Int32; var output: String }
 

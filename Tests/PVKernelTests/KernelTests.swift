@@ -3,7 +3,7 @@ import Testing
 import PVTrace
 
 /// Expansion tests. Events mirror real lines from a trace recorded on the development machine
-/// (Tests/PVTraceTests/Fixtures/forkexec-quick.trace) and tracing.md §2.
+/// (Tests/PVTraceTests/Fixtures/forkexec-quick.trace).
 @Suite struct KernelExpansionTests {
     let parameters = try! KernelParameters.load()
 

@@ -117,7 +117,7 @@ import Testing
         #expect(i.events == 18552)
         #expect(i.countsByEvent["page_fault_user"] == [2830, 2350])
         #expect(i.countsByEvent["sched_switch"]?.reduce(0, +) == 188)
-        #expect(i.countsByEvent["cpu_idle"] == [111, 0])  // tracing.md §3: cpu_idle only on CPU0
+        #expect(i.countsByEvent["cpu_idle"] == [111, 0])  // cpu_idle only on CPU0 in this recording
         #expect(i.eventsByCPU.reduce(0, +) == 18552)
         #expect(i.durationNanoseconds == 98_533_720_000 - 98_494_454_000)
         #expect(i.tlbFlushByReason[0] == 813 && i.tlbFlushByReason[3] == 1974)

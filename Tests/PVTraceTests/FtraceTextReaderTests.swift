@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import PVTrace
 
-/// Lines copied from Fixtures/forkexec-quick.trace and reference/tracing.md.
+/// Lines copied from Fixtures/forkexec-quick.trace.
 @Suite struct TracefsLineTests {
     @Test func rawSyscallEnterAndExit() throws {
         let enter = try #require(try event(

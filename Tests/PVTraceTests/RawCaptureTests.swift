@@ -15,7 +15,7 @@ struct RawCaptureTests {
         #expect(source.header.format == .tracefsRaw && source.header.cpuCount >= 1)
         #expect(source.header.provenance.contains { $0.key == "capture" && $0.value.hasPrefix("binary") })
         var events: [KernelEvent] = []
-        // Timer ticks (~32/s/CPU even when idle, tracing.md §2 e) guarantee records.
+        // Timer ticks (~32/s/CPU even when idle, as the bundled idle trace shows) guarantee records.
         while events.count < 50, let record = try source.next() {
             if case .event(let e) = record { events.append(e) }
         }

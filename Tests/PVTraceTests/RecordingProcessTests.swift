@@ -186,7 +186,7 @@ extension RecordingProcessTests {
     }
 }
 
-/// posix_spawn (Foundation.Process can hang on inherited descriptors, swift-ncurses.md §6b).
+/// posix_spawn (Foundation.Process can hang on inherited descriptors, swift-corelibs-foundation Process waits for the pipes' EOF).
 func spawn(_ argv: [String]) throws -> pid_t {
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)

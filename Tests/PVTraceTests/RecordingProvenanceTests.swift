@@ -31,7 +31,7 @@ import Testing
         #expect(utcTimestamp(1_795_715_400) == "2026-11-26T17:50:00Z")
     }
 
-    /// `per_cpu/cpu0/stats` as the kernel prints it (tracing.md §5.7, 64 KiB buffer, overwrite=0).
+    /// `per_cpu/cpu0/stats` as the kernel prints it (Documentation/trace/ftrace.rst "per_cpu/cpuX/stats", 64 KiB buffer, overwrite=0).
     @Test func cpuStatsParseOverrunAndDroppedEvents() {
         let text = """
             entries: 2621

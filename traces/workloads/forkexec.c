@@ -1,4 +1,4 @@
-/* fork + execve(/bin/true) + wait, N times (reference/tracing.md §2 b). usage: forkexec N */
+/* fork + execve(/bin/true) + wait, N times. usage: forkexec N */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>

@@ -1,5 +1,5 @@
 /* mmap 16 anonymous pages, write one byte per page (16 user page faults), munmap; N times
- * (reference/tracing.md §2 d). usage: mmaptouch N */
+ *. usage: mmaptouch N */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>

@@ -1,5 +1,5 @@
 /* Pipe ping-pong between a parent and a child: each round trip is two 1-byte writes and
- * reads, i.e. two wakeups and two context switches (reference/tracing.md §2, c1/c2).
+ * reads, i.e. two wakeups and two context switches.
  * usage: pingpong ROUNDS [CPU_PARENT CPU_CHILD]   (CPUs: pin each side with sched_setaffinity) */
 #define _GNU_SOURCE
 #include <sched.h>

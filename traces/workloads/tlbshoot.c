@@ -1,7 +1,7 @@
 /* TLB shootdowns: a spinning thread pinned to CPU 1 keeps the mm live there while the main
  * thread, pinned to CPU 0, maps, touches and unmaps 8 pages N times. Each munmap flushes
  * locally (tlb_flush reason 3) and IPIs CPU 1 (reason 4 + ipi_send_cpu + ICR write on the
- * sender, call_function_single + reason 1 on the target; reference/tracing.md §2 f, §3).
+ * sender, call_function_single + reason 1 on the target).
  * usage: tlbshoot N */
 #define _GNU_SOURCE
 #include <pthread.h>

@@ -3,7 +3,7 @@ import PVReplay
 
 /// For backends that batch (descriptor has flush reasons: Xen multicalls, VMI deferred mode,
 /// lguest's async ring): batch sizes in log2 rows and why each batch was flushed — what Linux's
-/// `xen/multicalls/{batch_histo,flush_reasons}` debugfs files showed (anchors-ux.md §1.4).
+/// `xen/multicalls/{batch_histo,flush_reasons}` debugfs files showed (Linux arch/x86/xen/multicalls.c, CONFIG_XEN_DEBUG_FS).
 public struct BatchingPanel: Widget {
     public var engines: [(index: Int, engine: EngineSnapshot)]
     public var theme: Theme

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// The workload of `pvtop record -- COMMAND`: started with posix_spawnp (Foundation.Process
-/// can hang on children that keep inherited descriptors, swift-ncurses.md §6b), waited for
+/// can hang on children that keep inherited descriptors, swift-corelibs-foundation Process waits for the pipes' EOF), waited for
 /// with the stop signals forwarded to it.
 public struct ChildProcess {
     public let pid: pid_t

@@ -9,7 +9,7 @@ import Glibc
 ///
 /// pvtop's own threads are excluded with `set_event_notrace_pid` (+ `event-fork`, so threads
 /// it starts later are excluded too): reading trace_pipe while tracing yourself feeds back
-/// (tracing.md §5.8). `read` polls with a 100 ms timeout and returns 0 once `stop()` was
+/// (Documentation/trace/ftrace.rst, "set_event_notrace_pid"). `read` polls with a 100 ms timeout and returns 0 once `stop()` was
 /// called or `shouldStop` says so; `close()` removes the instance (also on error paths).
 public final class LiveTraceStream: ByteStream {
     public let instance: TraceInstance

@@ -10,7 +10,7 @@ import Glibc
 /// and pvtop parses none. Timestamps keep nanoseconds.
 ///
 /// The instance is the same as the text path's (`LiveTraceStream`): overwrite mode, pvtop's
-/// threads excluded with `set_event_notrace_pid` + `event-fork` (tracing.md §5.8). The buffers
+/// threads excluded with `set_event_notrace_pid` + `event-fork` (Documentation/trace/ftrace.rst, "set_event_notrace_pid"). The buffers
 /// are drained every 50 ms; `close()` removes the instance, also on error paths.
 public final class RawLiveTraceSource: TraceSource {
     public let instance: TraceInstance

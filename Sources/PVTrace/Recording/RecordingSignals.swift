@@ -5,7 +5,7 @@ import Glibc
 
 /// The signal that asked the recording to stop (SIGINT, SIGTERM, SIGHUP), 0 if none.
 /// Set only by the handlers below; a global `let` Atomic is Sendable and lock-free, so the
-/// handler touches nothing else (swift-ncurses.md §2-3).
+/// handler touches nothing else (curs_variables(3X), signal-safety(7)).
 public let recordingStopSignal = Atomic<Int32>(0)
 /// Bumped by SIGCHLD; its only purpose is to interrupt `pselect` in `ChildProcess.wait`.
 let childStateChanged = Atomic<Int32>(0)
@@ -15,7 +15,7 @@ public enum RecordingSignals {
     public static let stopSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     /// Installs the handlers (no SA_RESTART, so blocking calls return EINTR) and unblocks
-    /// them: a process can inherit a mask that blocks them (swift-ncurses.md §5).
+    /// them: a process can inherit a mask that blocks them (sigprocmask(2)).
     public static func install() {
         for sig in stopSignals {
             var act = sigaction()

@@ -2,7 +2,7 @@
 /// (record-tgid on, flags column, `#P:` header), labelled `synthetic=true` in the provenance.
 ///
 /// Each profile repeats one iteration whose event sequence, flags and field formats are
-/// copied from the real recordings in traces/ (same kernel, tracing.md §2-3); the gaps are
+/// copied from the real recordings in traces/ (same kernel); the gaps are
 /// rounded from the same recordings. The same arguments always give the same bytes.
 public enum SyntheticProfile: String, Sendable, CaseIterable {
     /// getpid() in a loop: raw sys_enter/sys_exit pairs.
@@ -105,7 +105,7 @@ public struct SyntheticTrace: Sendable {
     }
 }
 
-/// The 11 header lines tracefs prints with record-tgid on (tracing.md §5.4).
+/// The 11 header lines tracefs prints with record-tgid on (Documentation/trace/ftrace.rst, "record-tgid").
 func ftraceHeader(entries: UInt64, cpus: Int) -> String {
     """
     # tracer: nop
@@ -153,7 +153,7 @@ final class SynthGenerator {
     var current: [SynthTask]
     var nextTick: [UInt64]
     /// Busy CPUs tick at HZ=250 (4 ms, the guest's CONFIG_HZ: 114 ticks in 214 ms on 2
-    /// CPUs in compile.trace.xz); idle CPUs under NOHZ ~32/s (tracing.md §2 e).
+    /// CPUs in compile.trace.xz); idle CPUs under NOHZ ~32/s (as the bundled idle trace shows).
     static let busyTickNanoseconds: UInt64 = 4_000_000
     static let idleTickNanoseconds: UInt64 = 31_250_000
     /// TSC rate for the IA32_TSC_DEADLINE values (2.1 GHz, the recording machine's).
@@ -222,7 +222,7 @@ final class SynthGenerator {
         }
     }
 
-    // MARK: Event helpers (formats of tracing.md §1, flags as recorded)
+    // MARK: Event helpers (formats as the bundled recordings print them)
 
     func sysEnter(_ cpu: Int, _ nr: Int, _ args: [UInt64]) {
         let a = (args + [0, 0, 0, 0, 0, 0]).prefix(6).map(hex).joined(separator: ", ")
@@ -243,7 +243,7 @@ final class SynthGenerator {
             nextTick[cpu] = max(nextTick[cpu], now + Self.idleTickNanoseconds / 2)
             return
         }
-        // switch_mm_irqs_off logs the CR3 load in the previous task's name (tracing.md §3);
+        // switch_mm_irqs_off logs the CR3 load in the previous task's name (as the bundled recordings show);
         // switches between threads of one mm and from idle (lazy TLB, same mm) log nothing.
         if prev.tgid != next.tgid {
             line(cpu, "d..2.", "tlb_flush", "tlb_flush: pages:\(prev.pid == 0 ? -1 : 0) reason:flush on task switch (0)")
@@ -515,7 +515,7 @@ final class SynthGenerator {
             mapAndTouch(0, pages: 8)
             advance(1_000)
             // flush_tlb_mm_range on CPU 0: the IPI decision is logged first, then the send
-            // and the ICR write, then the local flush (tracing.md §5.3).
+            // and the ICR write, then the local flush (as the bundled tlb-shootdown trace records).
             tlbFlush(0, pages: 8, reason: 4, flags: "...1.")
             advance(1_000)
             line(0, "...2.", "ipi_send_cpu",

@@ -14,7 +14,7 @@ public final class TraceCropper {
     private var state = Phase.beforeStart
     /// Per CPU: the task switched away from by a kept switch into the workload. Its next
     /// lines (the `tlb_flush` reason 0 of the CR3 load, MSR writes) are logged in its name
-    /// but belong to the switch (tracing.md §3), so they are kept until another pid logs.
+    /// but belong to the switch (as the bundled recordings show), so they are kept until another pid logs.
     private var switchTail: [Int: Int32] = [:]
 
     enum Phase { case beforeStart, inside, afterEnd }

@@ -4,15 +4,15 @@ import Glibc
 
 /// Our own ftrace instance, `instances/pvtop-<pid>`: its own buffer, clock, options and
 /// enabled events, so the global buffer and anybody else's tracing stay untouched
-/// (reference/tracing.md §5.14, §6). `close()` always restores: tracing off, events
+/// (Documentation/trace/ftrace.rst, "Instances"). `close()` always restores: tracing off, events
 /// cleared, instance removed, tracefs unmounted if we mounted it.
 public final class TraceInstance {
     public struct Configuration: Sendable {
         public var eventSet: TraceEventSet
         /// Per-CPU ring buffer. 256 MiB/CPU gave zero overruns for every workload of
-        /// tracing.md §2 (~38 B/event, up to 2.1 M events/s).
+        /// measured on the bundled recordings (~38 B/event, up to 2.1 M events/s).
         public var bufferKB: Int
-        /// `global` is monotonic across CPUs (tracing.md §5.2); `local` is not guaranteed to be.
+        /// `global` is monotonic across CPUs (Documentation/trace/ftrace.rst, "trace_clock"); `local` is not guaranteed to be.
         public var clock: String
         /// false: when the buffer is full, new events are dropped (counted in `dropped events`)
         /// instead of overwriting the oldest, so the START marker and the beginning survive.
@@ -30,7 +30,7 @@ public final class TraceInstance {
         }
     }
 
-    /// Lost events of one CPU (`per_cpu/cpuN/stats`, tracing.md §5.7).
+    /// Lost events of one CPU (`per_cpu/cpuN/stats`, Documentation/trace/ftrace.rst "per_cpu/cpuX/stats").
     public struct CPUStats: Sendable, Equatable {
         public var cpu: Int
         public var entries: UInt64

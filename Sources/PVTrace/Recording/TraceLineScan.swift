@@ -1,5 +1,5 @@
 /// The few columns of an ftrace text line the recorder needs for cropping and counting:
-/// `comm-PID (TGID) [CPU] flags TIMESTAMP: event: fields` (tracing.md §2, §5.4-5.6).
+/// `comm-PID (TGID) [CPU] flags TIMESTAMP: event: fields` (Documentation/trace/ftrace.rst, "Output format").
 /// Not the reader: no event decoding beyond the pids that decide what to keep.
 struct TraceLineScan {
     var pid: Int32

@@ -4,7 +4,7 @@ import Glibc
 
 /// `pvtop record`: one instance, the workload between two trace markers, then the buffer
 /// read once after tracing stopped (reading during the run would trace the reader itself,
-/// tracing.md §5.8), optionally cropped, counted, and written with a provenance header.
+/// Documentation/trace/ftrace.rst, "set_event_notrace_pid"), optionally cropped, counted, and written with a provenance header.
 public struct TraceRecorder {
     public struct Options: Sendable {
         /// The workload; empty = system-wide for `duration` seconds.
@@ -193,7 +193,7 @@ public struct TraceRecorder {
 
 /// `# entries-in-buffer/entries-written: A/B   #P:n` -> the lines actually kept, and kept +
 /// lost, so `entries-in-buffer < entries-written` still signals loss to the reader
-/// (tracing.md §5.4; dropped events, unlike overruns, are not in the kernel's B).
+/// (Documentation/trace/ftrace.rst "per_cpu/cpuX/stats"; dropped events, unlike overruns, are not in the kernel's B).
 func rewriteEntriesLine(_ line: String, kept: UInt64, lost: UInt64) -> String {
     guard line.hasPrefix("# entries-in-buffer/entries-written:"), let hashP = line.rangeOfLiteral("#P:") else { return line }
     return "# entries-in-buffer/entries-written: \(kept)/\(kept + lost)   " + line[hashP.lowerBound...]

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A tracefs mount: an existing one, or one we mounted on a private temporary directory and
-/// unmount on `release()` (reference/tracing.md §6).
+/// unmount on `release()` (mount(2); Documentation/trace/ftrace.rst).
 public final class Tracefs {
     public let root: String
     /// True when this object mounted `root` itself (and so must unmount it).
