@@ -47,7 +47,7 @@ import Testing
             let now = try Data(contentsOf: URL(fileURLWithPath: written))
             let committed = try Data(contentsOf: Self.root.appendingPathComponent("Tests/Expectations/\(expected)"))
             if now != committed {
-                let a = String(decoding: now, as: UTF8.self).split(separator: "\n"), b = String(decoding: committed, as: UTF8.self).split(separator: "\n")
+                let a = String(decoding: now, as: UTF8.self).split(whereSeparator: \.isNewline), b = String(decoding: committed, as: UTF8.self).split(whereSeparator: \.isNewline)
                 let first = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
                 Issue.record("""
                     \(expected) differs from the committed expectation (\(a.count) vs \(b.count) lines); first difference at line \
