@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PVReplay
+import PVRecord
 import PVTrace
 
 /// `--csv`, `--interval`, `--json`, `--hgrm` and the headless run that writes them, shared by

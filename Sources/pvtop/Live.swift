@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PVKernel
 import PVReplay
+import PVRecord
 import PVTrace
 
 extension Pvtop {

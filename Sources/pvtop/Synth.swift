@@ -1,4 +1,5 @@
 import ArgumentParser
+import PVRecord
 import PVTrace
 
 extension Pvtop {

@@ -1,3 +1,4 @@
+import PVTrace
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import PVTrace
 import CTraceCmd
 #if canImport(Glibc)
 import Glibc

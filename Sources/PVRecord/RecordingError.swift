@@ -1,3 +1,4 @@
+import PVTrace
 /// Why a recording could not start or finish; `description` is the one-line message the
 /// command prints.
 public enum RecordingError: Error, Sendable, Equatable, CustomStringConvertible {

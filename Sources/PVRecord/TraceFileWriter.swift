@@ -1,3 +1,4 @@
+import PVTrace
 import CDecompress
 #if canImport(Glibc)
 import Glibc

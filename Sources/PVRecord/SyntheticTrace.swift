@@ -1,3 +1,4 @@
+import PVTrace
 /// `pvtop synth`: deterministic micro workloads in the text format of tracefs `trace`
 /// (record-tgid on, flags column, `#P:` header), labelled `synthetic=true` in the provenance.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 /// Tests that spawn workloads or touch the process-wide stop-signal flag. Serialized as a
 /// whole (nested suites included), so no recording sees another test's flag.
