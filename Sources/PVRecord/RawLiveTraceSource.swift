@@ -42,7 +42,7 @@ public final class RawLiveTraceSource: TraceSource {
     static let pollMicroseconds: UInt32 = 50_000
 
     public init(eventSet: TraceEventSet = .light, bufferKB: Int = 8192,
-                shouldStop: @escaping @Sendable () -> Bool = { RecordingSignals.pending != nil }) throws {
+                shouldStop: @escaping @Sendable () -> Bool = { StopSignals.pending != nil }) throws {
         self.shouldStop = shouldStop
         decoder = TepRecordDecoder(strings: strings)
         let tracefs = try Tracefs.open()

@@ -52,7 +52,7 @@ public struct TraceRecorder {
     }
 
     public func run() throws -> Summary {
-        RecordingSignals.install()
+        StopSignals.install()
         let me = getpid()
         let tracefs = try Tracefs.open()
         for name in tracefs.removeStaleInstances() {
@@ -83,7 +83,7 @@ public struct TraceRecorder {
         var workloadPid: Int32? = nil
         if options.command.isEmpty {
             let deadline = t0 + UInt64((options.duration ?? 1) * 1e9)
-            while RecordingSignals.pending == nil {
+            while StopSignals.pending == nil {
                 let now = monotonicNanoseconds()
                 if now >= deadline { break }
                 sleepUntilSignal(milliseconds: Int(min(500, (deadline - now) / 1_000_000 + 1)))
@@ -102,8 +102,8 @@ public struct TraceRecorder {
         instance.stop()
         // A stop signal ends the recording, not the work: what was traced is still written
         // (nothing a user asked to write is lost). A second signal abandons the write.
-        let interruptedBy = RecordingSignals.pending
-        if interruptedBy != nil { recordingStopSignal.store(0, ordering: .relaxed) }
+        let interruptedBy = StopSignals.pending
+        if interruptedBy != nil { StopSignals.acknowledge() }
 
         let stats = instance.cpuStats()
         let cropper = options.crop
@@ -180,7 +180,7 @@ public struct TraceRecorder {
             try writer.write(p.text)
             for h in headerLines { try writer.write(rewriteEntriesLine(h, kept: kept, lost: lost) + "\n") }
             try copyFile(fd: tmpFD, to: writer)
-            if let sig = RecordingSignals.pending { throw RecordingError.interrupted(signal: sig) }
+            if let sig = StopSignals.pending { throw RecordingError.interrupted(signal: sig) }
             try writer.finish()
         } catch {
             writer.abandon()
@@ -240,7 +240,7 @@ func forEachLine(fd: Int32, _ body: (UnsafeRawBufferPointer) throws -> Void) thr
     defer { buf.deallocate() }
     var have = 0
     while true {
-        if let sig = RecordingSignals.pending { throw RecordingError.interrupted(signal: sig) }
+        if let sig = StopSignals.pending { throw RecordingError.interrupted(signal: sig) }
         let n = read(fd, buf.baseAddress! + have, size - have)
         if n < 0 {
             if errno == EINTR { continue }
@@ -278,7 +278,7 @@ private func copyFile(fd: Int32, to writer: TraceFileWriter) throws {
     let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
     defer { buf.deallocate() }
     while true {
-        if let sig = RecordingSignals.pending { throw RecordingError.interrupted(signal: sig) }
+        if let sig = StopSignals.pending { throw RecordingError.interrupted(signal: sig) }
         let n = read(fd, buf.baseAddress!, buf.count)
         if n < 0 && errno == EINTR { continue }
         guard n >= 0 else { throw RecordingError.output("read temporary file: \(errorText())") }

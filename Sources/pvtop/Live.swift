@@ -12,7 +12,7 @@ extension Pvtop {
             discussion: """
                 Uses its own ftrace instance (never the global buffer), read as raw ring-buffer pages \
                 (--capture binary, the default) or trace_pipe text (--capture text); pvtop's own \
-                threads are not traced. The instance is removed on exit, Ctrl-C, SIGTERM and SIGHUP.
+                threads are not traced. The instance is removed on exit, Ctrl-C, SIGTERM, SIGHUP and SIGQUIT.
                 """)
 
         @OptionGroup var engines: EngineOptions
@@ -41,13 +41,13 @@ extension Pvtop {
                 let configuration = try engines.configuration()
                 let parameters = try KernelParameters.load(engines.kernelModel)
                 let deadline = try duration.map { ContinuousClock.now + .nanoseconds(Int64(try parseDuration($0, option: "--duration", within: Pvtop.Record.durationRange))) }
-                RecordingSignals.install()
+                StopSignals.install()
                 let eventSet = events
                 let capture = self.capture
                 let replay = try PVReplay.Replay(name: "live", configuration: configuration, parameters: parameters,
                                                  restartable: false) {
                     let shouldStop: @Sendable () -> Bool = {
-                        RecordingSignals.pending != nil || deadline.map { ContinuousClock.now >= $0 } == true
+                        StopSignals.pending != nil || deadline.map { ContinuousClock.now >= $0 } == true
                     }
                     do {
                         if capture == .binary {

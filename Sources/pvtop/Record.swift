@@ -13,7 +13,7 @@ extension Pvtop {
             abstract: "Record a kernel-event trace of a command (or system-wide) with ftrace tracepoints.",
             discussion: """
                 Needs root. Uses its own tracefs instance (instances/pvtop-PID), never the global \
-                buffer, and removes it on exit, error, SIGINT, SIGTERM and SIGHUP. The buffer is read \
+                buffer, and removes it on exit, error, SIGINT, SIGTERM, SIGHUP and SIGQUIT. The buffer is read \
                 after the run, so pvtop does not trace itself. Output is xz/gzip-compressed when FILE \
                 ends in .xz/.gz. Exits with the \
                 command's exit status (128+N if signal N ended it).
