@@ -96,7 +96,7 @@ public final class LiveTraceStream: ByteStream {
                 _ = poll(&p, 1, 100)
                 continue
             }
-            throw RecordingError.output("read \(instance.path)/trace_pipe: \(errorText())")
+            throw RecordingError.read(path: instance.path + "/trace_pipe", reason: errorText())
         }
     }
 

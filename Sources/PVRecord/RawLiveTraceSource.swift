@@ -69,7 +69,7 @@ public final class RawLiveTraceSource: TraceSource {
         }
         guard let loaded, let raw = tracefs_instance_alloc(tracefs.root, instance.name) else {
             instance.close()
-            throw RecordingError.tracefsUnavailable("libtracefs could not load the event formats or the instance of \(tracefs.root)")
+            throw RecordingError.rawCaptureUnavailable(tracefsRoot: tracefs.root)
         }
         tep = loaded
         rawInstance = raw

@@ -138,7 +138,7 @@ extension Pvtop.Bench {
                 ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
                 : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")
         } catch let error as RecordingError {
-            throw CLIError(error.description)
+            throw CLIError(error.message)
         }
         func cpuSeconds() -> (user: Double, sys: Double) {
             var u = rusage()

@@ -53,14 +53,15 @@ extension Pvtop {
                         if capture == .binary {
                             do {
                                 return try RawLiveTraceSource(eventSet: eventSet, shouldStop: shouldStop)
-                            } catch RecordingError.tracefsUnavailable(let why) where why.hasPrefix("libtracefs") {
-                                printError("pvtop live: \(why); reading trace_pipe text instead")
+                            } catch let error as RecordingError {
+                                guard case .rawCaptureUnavailable = error else { throw error }
+                                printError("pvtop live: \(error.message); reading trace_pipe text instead")
                             }
                         }
                         let stream = try LiveTraceStream(eventSet: eventSet, shouldStop: shouldStop)
                         return FtraceTextReader(stream: stream, name: "live")
                     } catch let error as RecordingError {
-                        throw CLIError(error.description)
+                        throw CLIError(error.message)
                     }
                 }
                 if headless || output.isRequested {

@@ -74,7 +74,7 @@ extension Pvtop {
             let recorder = TraceRecorder(
                 options: .init(command: command, duration: duration, eventSet: events, bufferKB: bufferKb,
                                crop: crop, output: output),
-                log: { printError("pvtop record: " + $0) })
+                warn: { printError("pvtop record: " + $0.message) })
             do {
                 let s = try recorder.run()
                 let exit = s.termination.map { ", workload \($0.description)" } ?? ""
@@ -90,9 +90,8 @@ extension Pvtop {
                     printError("pvtop record: interrupted by a second signal \(sig) while writing; instance removed, no trace written")
                     throw ExitCode(128 + sig)
                 }
-                printError("pvtop record: error: \(e.description)")
-                if case .output = e { throw ExitCode(2) }  // every output error is exit 2
-                throw ExitCode(1)
+                printError("pvtop record: error: \(e.message)")
+                throw ExitCode(e.exitStatus)
             }
         }
     }

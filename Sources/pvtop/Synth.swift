@@ -54,7 +54,7 @@ extension Pvtop {
                     throw error
                 }
             } catch let e as RecordingError {
-                printError("pvtop synth: error: \(e.description)")
+                printError("pvtop synth: error: \(e.message)")
                 throw ExitCode(2)
             }
         }

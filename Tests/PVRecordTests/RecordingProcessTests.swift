@@ -53,7 +53,7 @@ extension RecordingProcessTests {
             let out = NSTemporaryDirectory() + "pvtop-rec-test-\(getpid()).trace.gz"
             defer { unlink(out) }
             let summary = try TraceRecorder(options: .init(
-                command: ["/bin/true"], eventSet: .light, bufferKB: 2048, crop: true, output: out), log: { _ in }).run()
+                command: ["/bin/true"], eventSet: .light, bufferKB: 2048, crop: true, output: out), warn: { _ in }).run()
 
             #expect(summary.termination == .exited(0))
             #expect(summary.eventCounts["sched_process_exec", default: 0] >= 1)
@@ -75,7 +75,7 @@ extension RecordingProcessTests {
             #expect(throws: RecordingError.self) {
                 try TraceRecorder(options: .init(command: ["/nonexistent/pvtop-test"], bufferKB: 1024,
                                                  output: NSTemporaryDirectory() + "pvtop-never.trace"),
-                                  log: { _ in }).run()
+                                  warn: { _ in }).run()
             }
             #expect(!instances(view).contains("pvtop-\(getpid())"))
             #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "pvtop-never.trace"))
