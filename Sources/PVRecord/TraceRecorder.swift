@@ -7,6 +7,12 @@ import Glibc
 /// read once after tracing stopped (reading during the run would trace the reader itself,
 /// Documentation/trace/ftrace.rst, "set_event_notrace_pid"), optionally cropped, counted, and
 /// written with a provenance header.
+/// What `record` writes: ftrace text as `trace` prints it, or trace-cmd's trace.dat of the raw
+/// ring-buffer pages (the kernel formats no text for it).
+public enum RecordingFormat: String, Sendable, CaseIterable {
+    case text, dat
+}
+
 public struct TraceRecorder {
     public struct Options: Sendable {
         /// The workload; empty = system-wide for `duration` seconds.
@@ -17,9 +23,11 @@ public struct TraceRecorder {
         public var crop: Bool
         /// Output path (`.xz` / `.gz` compress), or `-` for standard output.
         public var output: String
+        public var format: RecordingFormat
 
         public init(command: [String], duration: Double? = nil, eventSet: TraceEventSet = .light,
-                    bufferKB: Int = 262_144, crop: Bool = false, output: String) {
+                    bufferKB: Int = 262_144, crop: Bool = false, output: String, format: RecordingFormat = .text) {
+            self.format = format
             self.command = command
             self.duration = duration
             self.eventSet = eventSet
@@ -63,25 +71,43 @@ public struct TraceRecorder {
         // (nothing a user asked to write is lost). A second signal abandons the write.
         if run.interruptedBy != nil { StopSignals.acknowledge() }
         let stats = instance.cpuStats()
-        let body = try TextBody(from: instance, cropper: cropper(for: run))
-        if let cropper = body.cropper, !cropper.sawEnd { warn(.endMarkerMissing) }
         let missing = instance.missingEvents.map(\.name)
-        instance.close()
         let lost = stats.reduce(0) { $0 + $1.lost }
         if lost > 0 { warn(.eventsLost(total: lost, perCPU: stats, bufferKB: options.bufferKB)) }
-        let provenance = provenance(of: run, instance: instance, stats: stats, missing: missing,
-                                    cropper: body.cropper, counts: body.counts)
+        let provenance: RecordingProvenance
+        let counts: [String: UInt64]
+        let written: UInt64
         do {
-            try writer.write(provenance.text)
-            try body.write(to: writer, lost: lost)
+            switch options.format {
+            case .text:
+                let body = try TextBody(from: instance, cropper: cropper(for: run))
+                if let cropper = body.cropper, !cropper.sawEnd { warn(.endMarkerMissing) }
+                instance.close()
+                (counts, written) = (body.counts, body.kept)
+                provenance = self.provenance(of: run, instance: instance, stats: stats, missing: missing,
+                                             cropper: body.cropper, counts: counts)
+                try writer.write(provenance.text)
+                try body.write(to: writer, lost: lost)
+            case .dat:
+                // Pages, not lines: nothing is counted per event; the stats' entries are the total.
+                let capture = try RawPageCapture(instance: instance)
+                (counts, written) = ([:], stats.reduce(0) { $0 + $1.entries })
+                var p = self.provenance(of: run, instance: instance, stats: stats, missing: missing,
+                                        cropper: nil, counts: [:])
+                p.add("events-total", String(written))
+                provenance = p
+                let layout = TraceDatRecording.layout(instance: instance, capture: capture, provenance: provenance)
+                instance.close()
+                try layout.write(to: writer) { cpu, sink in try capture.copy(cpu: cpu, to: sink) }
+            }
             if let sig = StopSignals.pending { throw RecordingError.interrupted(signal: sig) }
             try writer.finish()
         } catch {
             writer.abandon()
             throw error
         }
-        return Summary(provenance: provenance, eventCounts: body.counts, lostPerCPU: stats, missingEvents: missing,
-                       termination: run.termination, linesWritten: body.kept, bytesWritten: writer.bytesOut,
+        return Summary(provenance: provenance, eventCounts: counts, lostPerCPU: stats, missingEvents: missing,
+                       termination: run.termination, linesWritten: written, bytesWritten: writer.bytesOut,
                        interruptedBy: run.interruptedBy)
     }
 
@@ -183,7 +209,7 @@ public struct TraceRecorder {
         let lost = stats.reduce(0) { $0 + $1.lost }
         p.add("lost", String(lost))
         p.add("lost-per-cpu", stats.map { "cpu\($0.cpu):overrun=\($0.overrun),dropped=\($0.dropped)" }.joined(separator: " "))
-        p.addCounts(counts)
+        if !counts.isEmpty || options.format == .text { p.addCounts(counts) }
         return p
     }
 }

@@ -98,6 +98,11 @@ public final class TraceDatReader: TraceSource {
         if let clock = header.clock { header.provenance.append((key: "clock", value: clock)) }
         if let uname = tracecmd_get_uname(top) { header.provenance.append((key: "uname", value: String(cString: uname))) }
         if let v = tracecmd_get_version(top) { header.provenance.append((key: "trace-cmd-version", value: String(cString: v))) }
+        // A pvtop recording's own block (`pvtop record --format dat`); version 7 files keep
+        // options in sections, which pvtop does not write.
+        if version == 6 {
+            header.provenance += TraceDatProvenance.read(path: path, optionsOffset: Int(tracecmd_get_options_offset(top)))
+        }
         let withRecords = Set(slots.filter { $0.record != nil }.map(\.buffer))
         let names = buffers.indices.filter { withRecords.contains($0) }.map { buffers[$0].name.isEmpty ? "top" : buffers[$0].name }
         header.provenance.append((key: "buffers", value: names.joined(separator: ",")))

@@ -6,6 +6,7 @@ import Glibc
 #endif
 
 extension TraceEventSet: ExpressibleByArgument {}
+extension RecordingFormat: ExpressibleByArgument {}
 
 extension Pvtop {
     struct Record: ParsableCommand {
@@ -15,16 +16,24 @@ extension Pvtop {
                 Needs root. Uses its own tracefs instance (instances/pvtop-PID), never the global \
                 buffer, and removes it on exit, error, SIGINT, SIGTERM, SIGHUP and SIGQUIT. The buffer is read \
                 after the run, so pvtop does not trace itself. Output is xz/gzip-compressed when FILE \
-                ends in .xz/.gz. Exits with the \
+                ends in .xz/.gz; with --format dat (the default for FILE.dat) it is trace-cmd's \
+                trace.dat of the raw ring-buffer pages, for trace-cmd report and KernelShark. Exits with the \
                 command's exit status (128+N if signal N ended it).
 
                 Examples:
                   pvtop record -o make.trace.xz --crop -- make -j2
                   pvtop record -o idle.trace.xz --duration 2
+                  pvtop record -o make.dat -- make -j2
                 """)
 
         @Option(name: .shortAndLong, help: "Output trace file (.xz/.gz compress), or - for stdout.")
         var output: String = "pvtop.trace.xz"
+
+        @Option(help: ArgumentHelp("text: ftrace text as tracefs prints it; dat: trace-cmd's trace.dat (version 6) of the raw ring-buffer pages. Default: dat when FILE ends in .dat, else text.", valueName: "text|dat"))
+        var format: RecordingFormat?
+
+        /// `--format`, or the output's extension.
+        var resolvedFormat: RecordingFormat { format ?? (output.hasSuffix(".dat") ? .dat : .text) }
 
         @Option(help: "Record system-wide for this many seconds (instead of a command).")
         var duration: Double?
@@ -54,6 +63,12 @@ extension Pvtop {
                     throw ValidationError("--duration must be a number of seconds from 0 to \(Self.durationRange.upperBound / 1_000_000_000), not \(d)")
                 }
             }
+            if resolvedFormat == .dat {
+                if output.hasSuffix(".xz") || output.hasSuffix(".gz") {
+                    throw ValidationError("--format dat is written uncompressed (trace-cmd reads trace.dat as it is); name it FILE.dat")
+                }
+                if crop { throw ValidationError("--crop keeps lines of text; it needs --format text") }
+            }
             if bufferKb < 64 { throw ValidationError("--buffer-kb must be at least 64") }
             // 2^31 KiB: tracefs's buffer_size_kb is an unsigned long, but no machine has 2 TiB per CPU.
             if bufferKb > 1 << 31 { throw ValidationError("--buffer-kb must be at most \(1 << 31)") }
@@ -73,7 +88,7 @@ extension Pvtop {
             }
             let recorder = TraceRecorder(
                 options: .init(command: command, duration: duration, eventSet: events, bufferKB: bufferKb,
-                               crop: crop, output: output),
+                               crop: crop, output: output, format: resolvedFormat),
                 warn: { printError("pvtop record: " + $0.message) })
             do {
                 let s = try recorder.run()
