@@ -7,6 +7,16 @@ import Glibc
 /// enabled events, so the global buffer and anybody else's tracing stay untouched
 /// (Documentation/trace/ftrace.rst, "Instances"). `close()` always restores: tracing off, events
 /// cleared, instance removed, tracefs unmounted if we mounted it.
+///
+/// Written by hand rather than with libtracefs' `tracefs_instance_create` / `tracefs_event_enable`
+/// (libtracefs 1.6.4): those work under libtracefs' default directory, which
+/// `trace_find_tracing_dir` (src/tracefs-utils.c) finds in /proc/mounts or else *mounts* at
+/// /sys/kernel/tracing and never unmounts, and `tracefs_instance_create` takes no directory
+/// (`tracefs_set_tracing_dir` would change it for the whole process). pvtop mounts a private
+/// tracefs when none is mounted and removes it afterwards (`Tracefs`), leaving the machine as it
+/// found it. 1.6.4 also has no per-CPU stats call, so `per_cpu/cpuN/stats` is parsed here. Where
+/// a directory can be given, libtracefs is used: `tracefs_instance_alloc(root, name)` for the raw
+/// page readers (`RawPageCapture`, `RawLiveTraceSource`).
 public final class TraceInstance {
     public struct Configuration: Sendable {
         public var eventSet: TraceEventSet

@@ -216,6 +216,12 @@ public struct TraceRecorder {
 
 /// Pass 1 of a text recording: the instance's `trace`, cropped and counted, into a temporary
 /// file; pass 2 (`write`) puts its header (entries rewritten) and body after the provenance.
+///
+/// Text output still asks the kernel to format `trace`, once, after tracing stopped (so the
+/// formatting costs the workload nothing): that text, with its TGID column, latency flags and
+/// symbolized `%ps` fields, is the format of the bundled traces and of `--crop`, and formatting
+/// raw pages with libtraceevent would not give the same bytes (it symbolizes only with
+/// kallsyms, and prints no TGID). `--format dat` keeps the binary pages instead.
 final class TextBody {
     let cropper: TraceCropper?
     private(set) var headerLines: [String] = []
