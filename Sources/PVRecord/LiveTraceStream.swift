@@ -27,22 +27,8 @@ public final class LiveTraceStream: ByteStream {
     public init(eventSet: TraceEventSet = .light, bufferKB: Int = 8192,
                 shouldStop: @escaping @Sendable () -> Bool = { StopSignals.pending != nil }) throws {
         self.shouldStop = shouldStop
-        let tracefs = try Tracefs.open()
-        tracefs.removeStaleInstances()
-        let me = getpid()
-        let instance: TraceInstance
-        do {
-            // overwrite=1: if the reader falls behind, trace_pipe reports `[LOST n EVENTS]`
-            // and the newest events win, which is what a live view wants.
-            instance = try TraceInstance(tracefs: tracefs, configuration: .init(
-                eventSet: eventSet, bufferKB: bufferKB, clock: "global", overwrite: true,
-                notracePids: ownThreadIDs()))
-        } catch {
-            tracefs.release()
-            throw error
-        }
+        let instance = try TraceInstance.openLive(eventSet: eventSet, bufferKB: bufferKB)
         self.instance = instance
-        try? writeControl(instance.path + "/options/event-fork", "1")
         let f = open(instance.path + "/trace_pipe", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard f >= 0 else {
             let why = errorText()
@@ -50,18 +36,7 @@ public final class LiveTraceStream: ByteStream {
             throw RecordingError.tracefsWrite(path: instance.path + "/trace_pipe", reason: why)
         }
         fd = f
-        var p = RecordingProvenance()
-        let machine = MachineInfo.current()
-        p.add("pvtop-version", RecordingProvenance.pvtopVersion)
-        p.add("live", "true (trace_pipe of instance \(instance.name); pvtop pid \(me) not traced)")
-        p.add("date", utcTimestamp())
-        p.add("kernel", machine.kernelRelease)
-        p.add("cpu-model", machine.cpuModel)
-        p.add("cpus", String(instance.cpuCount))
-        p.add("virtualized", machine.virtualized ? "yes (hypervisor CPUID flag)" : "no")
-        p.add("clock", instance.configuration.clock)
-        p.add("event-set", eventSet.rawValue)
-        p.add("missing-events", instance.missingEvents.map(\.name).joined(separator: ","))
+        let p = instance.liveProvenance(reading: "trace_pipe")
         prefix = Array((p.text + ftraceHeader(entries: 0, cpus: instance.cpuCount)).utf8)
         do {
             try instance.start()

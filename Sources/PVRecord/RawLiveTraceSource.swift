@@ -45,19 +45,9 @@ public final class RawLiveTraceSource: TraceSource {
                 shouldStop: @escaping @Sendable () -> Bool = { StopSignals.pending != nil }) throws {
         self.shouldStop = shouldStop
         decoder = TepRecordDecoder(strings: strings)
-        let tracefs = try Tracefs.open()
-        tracefs.removeStaleInstances()
-        let instance: TraceInstance
-        do {
-            instance = try TraceInstance(tracefs: tracefs, configuration: .init(
-                eventSet: eventSet, bufferKB: bufferKB, clock: "global", overwrite: true,
-                notracePids: ownThreadIDs()))
-        } catch {
-            tracefs.release()
-            throw error
-        }
+        let instance = try TraceInstance.openLive(eventSet: eventSet, bufferKB: bufferKB)
         self.instance = instance
-        try? writeControl(instance.path + "/options/event-fork", "1")
+        let tracefs = instance.tracefs
         // Only the formats of the systems recorded (+ ftrace for trace_marker's print):
         // parsing all of events/*/format takes far longer.
         let systems = Array(Set(instance.enabledEvents.map(\.system) + ["ftrace"])).sorted()
@@ -73,19 +63,8 @@ public final class RawLiveTraceSource: TraceSource {
         }
         tep = loaded
         rawInstance = raw
-        var p = RecordingProvenance()
-        let machine = MachineInfo.current()
-        p.add("pvtop-version", RecordingProvenance.pvtopVersion)
-        p.add("live", "true (raw ring buffers of instance \(instance.name); pvtop pid \(getpid()) not traced)")
-        p.add("capture", "binary (trace_pipe_raw via libtracefs, fields via libtraceevent)")
-        p.add("date", utcTimestamp())
-        p.add("kernel", machine.kernelRelease)
-        p.add("cpu-model", machine.cpuModel)
-        p.add("cpus", String(instance.cpuCount))
-        p.add("virtualized", machine.virtualized ? "yes (hypervisor CPUID flag)" : "no")
-        p.add("clock", instance.configuration.clock)
-        p.add("event-set", eventSet.rawValue)
-        p.add("missing-events", instance.missingEvents.map(\.name).joined(separator: ","))
+        let p = instance.liveProvenance(reading: "raw ring buffers", extra: [
+            ("capture", "binary (trace_pipe_raw via libtracefs, fields via libtraceevent)")])
         header.provenance = p.entries
         header.cpuCount = instance.cpuCount
         header.clock = instance.configuration.clock

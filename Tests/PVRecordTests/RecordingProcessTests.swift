@@ -189,22 +189,6 @@ extension RecordingProcessTests {
     }
 }
 
-/// posix_spawn (Foundation.Process can hang on inherited descriptors, swift-corelibs-foundation Process waits for the pipes' EOF).
-func spawn(_ argv: [String]) throws -> pid_t {
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    var defaults = sigset_t()
-    sigfillset(&defaults)
-    posix_spawnattr_setsigmask(&attr, &empty)
-    posix_spawnattr_setsigdefault(&attr, &defaults)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { for a in args { free(a) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, argv[0], nil, &attr, &args, environ)
-    guard rc == 0 else { throw RecordingError.spawn(command: argv[0], reason: String(cString: strerror(rc))) }
-    return pid
-}
+/// posix_spawn through `ChildProcess` (Foundation.Process can hang on inherited descriptors:
+/// swift-corelibs-foundation's Process waits for the pipes' EOF).
+func spawn(_ argv: [String]) throws -> pid_t { try ChildProcess.spawn(argv).pid }
