@@ -17,15 +17,7 @@ public final class RawLiveTraceSource: TraceSource {
     public let instance: TraceInstance
     public private(set) var header = TraceHeader()
     public let strings = StringTable()
-    public var diagnostics: TraceDiagnostics {
-        var d = TraceDiagnostics()
-        d.warningCount = warningCount
-        d.firstWarnings = firstWarnings
-        d.lostEvents = lostEvents
-        d.linesRead = recordsRead
-        d.otherEvents = decoder.otherEvents
-        return d
-    }
+    public var diagnostics: TraceDiagnostics { decoder.diagnostics }
 
     private let tep: OpaquePointer
     private let rawInstance: OpaquePointer
@@ -33,10 +25,6 @@ public final class RawLiveTraceSource: TraceSource {
     private let shouldStop: @Sendable () -> Bool
     private var queue: [TraceRecord] = []
     private var queueIndex = 0
-    private var recordsRead: UInt64 = 0
-    private var warningCount: UInt64 = 0
-    private var firstWarnings: [TraceWarning] = []
-    private var lostEvents: UInt64 = 0
     private var closed = false
     /// Between drains of the ring buffers when they were empty.
     static let pollMicroseconds: UInt32 = 50_000
@@ -104,20 +92,11 @@ public final class RawLiveTraceSource: TraceSource {
     }
 
     private func accept(_ record: UnsafeMutablePointer<tep_record>) {
-        recordsRead += 1
-        let missed = record.pointee.missed_events
-        if missed != 0 {
-            let count = missed > 0 ? UInt64(missed) : 0
-            lostEvents &+= count
-            queue.append(.lost(cpu: UInt16(clamping: record.pointee.cpu), count: count, line: recordsRead))
-        }
-        if let event = decoder.decode(record, tep: tep, key: 0, line: recordsRead) {
+        if let lost = decoder.count(record) { queue.append(lost) }
+        if let event = decoder.decode(record, tep: tep, key: 0, line: decoder.recordsRead) {
             queue.append(.event(event))
         } else if let problem = decoder.problem {
-            warningCount += 1
-            if firstWarnings.count < FtraceTextReader.keptWarnings {
-                firstWarnings.append(TraceWarning(file: "live", line: recordsRead, message: problem))
-            }
+            decoder.warn(file: "live", line: decoder.recordsRead, problem)
         }
     }
 

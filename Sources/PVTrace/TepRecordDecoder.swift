@@ -22,6 +22,42 @@ public final class TepRecordDecoder {
 
     public init(strings: StringTable) { self.strings = strings }
 
+    // What a binary source reports (`TraceDatReader`, `RawLiveTraceSource`): records read,
+    // events the ring buffer dropped, records that could not be decoded.
+    public private(set) var recordsRead: UInt64 = 0
+    private var lostEvents: UInt64 = 0
+    private var warningCount: UInt64 = 0
+    private var firstWarnings: [TraceWarning] = []
+
+    /// Counts one record; when the ring buffer dropped events before it, the `.lost` record
+    /// to deliver first (`missed_events` < 0: lost, but not how many).
+    public func count(_ record: UnsafeMutablePointer<tep_record>) -> TraceRecord? {
+        recordsRead += 1
+        let missed = record.pointee.missed_events
+        guard missed != 0 else { return nil }
+        let n = missed > 0 ? UInt64(missed) : 0
+        lostEvents &+= n
+        return .lost(cpu: UInt16(clamping: record.pointee.cpu), count: n, line: recordsRead)
+    }
+
+    /// A record that could not be decoded; the first ones are kept for display.
+    public func warn(file: String, line: UInt64, _ message: String) {
+        warningCount += 1
+        if firstWarnings.count < FtraceTextReader.keptWarnings {
+            firstWarnings.append(TraceWarning(file: file, line: line, message: message))
+        }
+    }
+
+    public var diagnostics: TraceDiagnostics {
+        var d = TraceDiagnostics()
+        d.warningCount = warningCount
+        d.firstWarnings = firstWarnings
+        d.lostEvents = lostEvents
+        d.linesRead = recordsRead
+        d.otherEvents = otherEvents
+        return d
+    }
+
     /// How one event id is decoded: the model's decoder and its fields, looked up once.
     private final class EventPlan {
         let decoder: EventDecoder

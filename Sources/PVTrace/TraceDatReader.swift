@@ -20,15 +20,7 @@ public final class TraceDatReader: TraceSource {
     public private(set) var header = TraceHeader()
     public let strings = StringTable()
 
-    public var diagnostics: TraceDiagnostics {
-        var d = TraceDiagnostics()
-        d.warningCount = warningCount
-        d.firstWarnings = firstWarnings
-        d.lostEvents = lostEvents
-        d.linesRead = recordsRead
-        d.otherEvents = decoder.otherEvents
-        return d
-    }
+    public var diagnostics: TraceDiagnostics { decoder.diagnostics }
 
     /// One buffer of the file: the top buffer or an instance (`trace-cmd record -B`).
     private struct Buffer {
@@ -44,10 +36,6 @@ public final class TraceDatReader: TraceSource {
     private var slots: [(buffer: Int, cpu: Int32, record: UnsafeMutablePointer<tep_record>?)] = []
     private let decoder: TepRecordDecoder
     private var queued: TraceRecord?
-    private var recordsRead: UInt64 = 0
-    private var warningCount: UInt64 = 0
-    private var firstWarnings: [TraceWarning] = []
-    private var lostEvents: UInt64 = 0
 
     /// The first bytes of every trace.dat: `\x17\x08\x44tracing` (trace-cmd.dat(5)).
     public static let magic: [UInt8] = [0x17, 0x08, 0x44] + Array("tracing".utf8)
@@ -186,16 +174,7 @@ public final class TraceDatReader: TraceSource {
             let buffer = buffers[slots[best].buffer]
             slots[best].record = tracecmd_read_data(buffer.handle, slots[best].cpu)
             defer { tracecmd_free_record(record) }
-            recordsRead += 1
-            let cpu = UInt16(clamping: record.pointee.cpu)
-            var lost: TraceRecord?
-            let missed = record.pointee.missed_events
-            if missed != 0 {
-                // < 0: the ring buffer said events were lost but not how many.
-                let count = missed > 0 ? UInt64(missed) : 0
-                lostEvents &+= count
-                lost = .lost(cpu: cpu, count: count, line: recordsRead)
-            }
+            let lost = decoder.count(record)
             let event = try decode(record, buffer: slots[best].buffer, tep: buffer.tep)
             if let lost {
                 if let event { queued = .event(event) }
@@ -206,18 +185,15 @@ public final class TraceDatReader: TraceSource {
     }
 
     private func decode(_ record: UnsafeMutablePointer<tep_record>, buffer: Int, tep: OpaquePointer) throws -> KernelEvent? {
-        if let event = decoder.decode(record, tep: tep, key: buffer, line: recordsRead) { return event }
-        if let problem = decoder.problem { try warn(line: recordsRead, problem) }
+        if let event = decoder.decode(record, tep: tep, key: buffer, line: decoder.recordsRead) { return event }
+        if let problem = decoder.problem { try warn(line: decoder.recordsRead, problem) }
         return nil
     }
 
     /// `line` is the record's position in the merged stream (1-based), as `KernelEvent.line`.
     private func warn(line: UInt64, _ message: String) throws {
         if strict { throw TraceError(file: name, line: line, message: message) }
-        warningCount += 1
-        if firstWarnings.count < FtraceTextReader.keptWarnings {
-            firstWarnings.append(TraceWarning(file: name, line: line, message: message))
-        }
+        decoder.warn(file: name, line: line, message)
     }
 }
 
