@@ -14,7 +14,10 @@ import Glibc
 /// /sys/kernel/tracing and never unmounts, and `tracefs_instance_create` takes no directory
 /// (`tracefs_set_tracing_dir` would change it for the whole process). pvtop mounts a private
 /// tracefs when none is mounted and removes it afterwards (`Tracefs`), leaving the machine as it
-/// found it. 1.6.4 also has no per-CPU stats call, so `per_cpu/cpuN/stats` is parsed here. Where
+/// found it. Events are enabled by one `set_event` write each for the same reason:
+/// `tracefs_event_enable` lists the systems and events of the default directory
+/// (`tracefs_event_systems(NULL)` in `event_enable_disable`, src/tracefs-events.c), which
+/// mounts /sys/kernel/tracing. 1.6.4 also has no per-CPU stats call, so `per_cpu/cpuN/stats` is parsed here. Where
 /// a directory can be given, libtracefs is used: `tracefs_instance_alloc(root, name)` for the raw
 /// page readers (`RawPageCapture`, `RawLiveTraceSource`).
 public final class TraceInstance {
