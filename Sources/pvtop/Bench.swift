@@ -43,8 +43,9 @@ extension Pvtop {
         @Option(name: .long, help: ArgumentHelp("Measure `pvtop live` instead (root): CPU seconds per million events captured as raw ring buffers or as trace_pipe text, while COMMAND (after --) runs.", valueName: "binary|text"))
         var live: LiveCapture?
 
-        @Option(name: .long, help: ArgumentHelp("How long --live captures (e.g. 5s).", valueName: "duration"))
-        var duration: String = "5s"
+        @Option(name: .long, help: ArgumentHelp("How long --live captures (e.g. 5s).", valueName: "duration"),
+                transform: DurationArgument.parser("--duration", within: DurationArgument.Range.capture))
+        var duration = DurationArgument(nanoseconds: 5_000_000_000)
 
         @Argument(parsing: .postTerminator, help: "With --live: the workload to run while capturing, after --.")
         var command: [String] = []
@@ -75,22 +76,19 @@ extension Pvtop {
                     return
                 }
                 let path = try trace ?? BundledTraces.defaultPath()
-                let configuration = try engines.configuration()
-                let parameters = try KernelParameters.load(engines.kernelModel)
+                let session = try engines.session()
+                let configuration = session.configuration
                 var best = Double.infinity
                 var events: UInt64 = 0
                 for _ in 0..<max(repeats, 1) {
                     let clock = ContinuousClock()
                     let start = clock.now
                     if readerOnly {
-                        let reader = try openTrace(path: path)
+                        let reader = try session.open(trace: path)
                         events = 0
                         while let r = try reader.next() { if case .event = r { events &+= 1 } }
                     } else {
-                        let replay = try PVReplay.Replay(name: path, configuration: configuration, parameters: parameters,
-                                                         pricingThreads: engines.threads) {
-                            try openTrace(path: path)
-                        }
+                        let replay = try session.replay(trace: path)
                         try replay.advance(toTraceTime: .max, eventBudget: .max)
                         events = replay.snapshot().eventsReplayed
                     }
@@ -117,9 +115,8 @@ extension Pvtop.Bench {
     /// full event set, while `command` runs. The workload starts before the instance exists, so
     /// `event-fork` does not exclude it with pvtop's own threads.
     func runLive(_ capture: LiveCapture) throws {
-        let nanoseconds = try parseDuration(duration)
-        let configuration = try engines.configuration()
-        let parameters = try KernelParameters.load(engines.kernelModel)
+        let session = try engines.session()
+        let configuration = session.configuration
         RecordingSignals.install()
         let child = try command.isEmpty ? nil : ChildProcess.spawn(command, newProcessGroup: true)
         // The workload and everything it forked end with the measurement.
@@ -129,16 +126,11 @@ extension Pvtop.Bench {
             _ = child.wait()
         }
         defer { endWorkload() }
-        let deadline = ContinuousClock.now + .nanoseconds(Int64(nanoseconds))
+        let deadline = ContinuousClock.now + duration.duration
         let stop: @Sendable () -> Bool = { RecordingSignals.pending != nil || ContinuousClock.now >= deadline }
-        let source: TraceSource
-        do {
-            source = capture == .binary
-                ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
-                : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")
-        } catch let error as RecordingError {
-            throw CLIError(error.description)
-        }
+        let source: TraceSource = capture == .binary
+            ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
+            : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")
         func cpuSeconds() -> (user: Double, sys: Double) {
             var u = rusage()
             getrusage(RUSAGE_SELF.rawValue, &u)
@@ -150,8 +142,7 @@ extension Pvtop.Bench {
         if readerOnly {
             while let r = try source.next() { if case .event = r { events &+= 1 } }
         } else {
-            let replay = try PVReplay.Replay(name: "live", configuration: configuration, parameters: parameters,
-                                             restartable: false) { source }
+            let replay = try session.replay(name: "live", restartable: false) { source }
             try replay.advance(toTraceTime: .max, eventBudget: .max)
             events = replay.snapshot().eventsReplayed
         }

@@ -96,7 +96,7 @@ extension RecordingProcessTests {
             #expect(instances(view).contains("pvtop-\(getpid())"))
         }
 
-        /// `pvtop record --duration 30`, SIGTERM after its instance appears: exit 128+15, no
+        /// `pvtop record --duration 30s`, SIGTERM after its instance appears: exit 128+15, no
         /// instance left, and the trace so far written, marked interrupted. Runs the built
         /// binary (next to the test bundle).
         @Test func sigtermStopsARecordingAndRemovesItsInstance() throws {
@@ -109,7 +109,7 @@ extension RecordingProcessTests {
             let view = try Tracefs.open()
             defer { view.release() }
             let out = NSTemporaryDirectory() + "pvtop-sigterm-\(getpid()).trace"
-            let pid = try spawn([binary, "record", "-o", out, "--duration", "30", "--buffer-kb", "1024"])
+            let pid = try spawn([binary, "record", "-o", out, "--duration", "30s", "--buffer-kb", "1024"])
             var appeared = false
             for _ in 0..<200 where !appeared {  // up to 10 s
                 appeared = instances(view).contains("pvtop-\(pid)")
