@@ -27,8 +27,8 @@ extension Pvtop {
         @Option(name: .customLong("size-mb"), help: ArgumentHelp("--suite: size of the generated trace in MiB.", valueName: "n"))
         var sizeMegabytes: Int = 1024
 
-        @Option(name: .customLong("work-dir"), help: ArgumentHelp("--suite: where the generated trace is kept (reused while its size matches).", valueName: "dir"))
-        var workDirectory: String = NSTemporaryDirectory() + "pvtop-bench"
+        @Option(name: .customLong("work-dir"), help: ArgumentHelp("--suite: where the generated trace is kept (reused while its size matches); default: $TMPDIR/pvtop-bench.", valueName: "dir"))
+        var workDirectory: String?
 
         @Option(name: .customLong("write-trace"), help: ArgumentHelp("--suite's own step: write the generated trace to FILE.", visibility: .hidden))
         var writeTrace: String?
@@ -71,7 +71,7 @@ extension Pvtop {
                 if suite {
                     let source = try trace ?? BundledTraces.path(named: "pipe-same-cpu.trace.xz")
                     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-                    try BenchSuite(executable: exe, workDirectory: workDirectory, sizeMegabytes: sizeMegabytes,
+                    try BenchSuite(executable: exe, workDirectory: workDirectory ?? NSTemporaryDirectory() + "pvtop-bench", sizeMegabytes: sizeMegabytes,
                                    repeats: repeats, source: source).run()
                     return
                 }

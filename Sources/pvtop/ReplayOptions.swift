@@ -40,7 +40,7 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Threads pricing the engines at once (default: every core; 1 = one event at a time). The output is the same either way.",
         valueName: "n"))
-    var threads: Int = PVReplay.Replay.defaultPricingThreads
+    var threads: Int?
 
     @Option(name: .customLong("recorded-on"), help: ArgumentHelp(
         "Where the trace was recorded, whose costs are removed from its gaps: native, or kvm[:feature=off,…,ept=off,host-pages=2m]; default: the trace's provenance (virtualized=yes → kvm).",
@@ -59,7 +59,7 @@ struct EngineOptions: ParsableArguments {
     /// Every option checked before anything runs: a bad value is exit 64 with one line.
     func validate() throws {
         if let kernelModel, kernelModel.isEmpty { throw ValidationError("--kernel-model needs a file name") }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
         guard overcommit.isFinite, (0...1).contains(overcommit) else { throw ValidationError("--overcommit must be between 0 and 1") }
     }
 
@@ -82,7 +82,7 @@ struct EngineOptions: ParsableArguments {
     func session(filter: EventFilter = EventFilter(), strict: Bool = false,
                  maxGap: DurationArgument = TraceInputOptions.defaultMaxGap) throws -> ReplaySession {
         try ReplaySession(.init(configuration: configuration(filter: filter), kernelModelPath: kernelModel,
-                                pricingThreads: threads, strict: strict, maxGapNanoseconds: maxGap.nanoseconds))
+                                pricingThreads: threads ?? PVReplay.Replay.defaultPricingThreads, strict: strict, maxGapNanoseconds: maxGap.nanoseconds))
     }
 }
 
