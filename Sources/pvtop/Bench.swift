@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PVKernel
 import PVReplay
+import PVRecord
 import PVTrace
 
 extension Pvtop {
@@ -117,7 +118,7 @@ extension Pvtop.Bench {
     func runLive(_ capture: LiveCapture) throws {
         let session = try engines.session()
         let configuration = session.configuration
-        RecordingSignals.install()
+        StopSignals.install()
         let child = try command.isEmpty ? nil : ChildProcess.spawn(command, newProcessGroup: true)
         // The workload and everything it forked end with the measurement.
         func endWorkload() {
@@ -127,7 +128,7 @@ extension Pvtop.Bench {
         }
         defer { endWorkload() }
         let deadline = ContinuousClock.now + duration.duration
-        let stop: @Sendable () -> Bool = { RecordingSignals.pending != nil || ContinuousClock.now >= deadline }
+        let stop: @Sendable () -> Bool = { StopSignals.pending != nil || ContinuousClock.now >= deadline }
         let source: TraceSource = capture == .binary
             ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
             : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")

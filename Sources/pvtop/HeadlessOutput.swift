@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PVReplay
+import PVRecord
 import PVTrace
 
 /// `--csv`, `--interval`, `--json`, `--hgrm` and the headless run that writes them, shared by
@@ -35,14 +36,14 @@ struct HeadlessOutput: ParsableArguments {
     /// everything written so far is complete; the exit status is then 128 + signal.
     /// `inputs` are the trace files read, which no output may overwrite.
     func run(_ replay: PVReplay.Replay, inputs: [String] = []) throws {
-        RecordingSignals.install()
+        StopSignals.install()
         signal(SIGPIPE, SIG_IGN) // a closed pipe is EPIPE, handled quietly by OutputFile
         let csvFile = try csv.map { try OutputFile(path: $0, protecting: inputs) }
         let jsonFile = try json.map { try OutputFile(path: $0, protecting: inputs) }
         if let hgrm { try makeDirectory(hgrm) }
         let final = try Headless.run(replay, intervalNanoseconds: interval.nanoseconds,
                                      emit: csvFile.map { file in { try file.write($0) } },
-                                     shouldStop: { RecordingSignals.pending != nil })
+                                     shouldStop: { StopSignals.pending != nil })
         try csvFile?.commit()
         if let jsonFile {
             try jsonFile.write(Summary.json(final, filter: replay.configuration.filter))
@@ -65,7 +66,7 @@ struct HeadlessOutput: ParsableArguments {
             try OutputFile.write(Summary.text(final, filter: replay.configuration.filter), to: "-")
         }
         if let line = final.diagnostics.summaryLine { printError("pvtop: " + line) }
-        if let sig = RecordingSignals.pending { throw ExitCode(128 + sig) }
+        if let sig = StopSignals.pending { throw ExitCode(128 + sig) }
     }
 
     /// `mkdir -p` with a one-line error (Foundation's would be a multi-line dump).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVRecord
 
 /// A one-line error the CLI itself finds (no library type says it better).
 struct CLIError: Error, CustomStringConvertible {
@@ -27,9 +28,10 @@ func reportingUserErrors(_ body: () throws -> Void) throws {
     }
 }
 
-/// An error's message on one line (Foundation's can span several).
+/// An error's message on one line (Foundation's can span several); a recording error in the
+/// CLI's words (RecordingMessages).
 func oneLine(_ error: any Error) -> String {
-    let text = String(describing: error)
+    let text = (error as? RecordingError)?.message ?? String(describing: error)
     return text.split(whereSeparator: \.isNewline).joined(separator: " ")
 }
 
