@@ -89,7 +89,7 @@ if want idle; then
     try=1
     while :; do
         record idle "System-wide for 2 s with nothing started: timer ticks, idle entry/exit and whatever background tasks ran (attempt $try; retried while a run had >= 40000 events)." \
-            --crop --duration 2
+            --crop --duration 2s
         n=$(xz -dc "$here/idle.trace.xz" | grep -vc '^#')
         [ "$n" -lt 40000 ] || [ "$try" -ge "${IDLE_TRIES:-5}" ] && break
         try=$((try + 1))

@@ -50,3 +50,25 @@ public struct KernelParameters: Sendable {
          "exit.page_table_pages", "mm.untraced_private_pages", "tlb.single_page_flush_ceiling"]
     }
 }
+
+extension Kernel {
+    /// Parameters resolved once to integers (the hot path reads no dictionary).
+    struct Resolved {
+        let syscallIRQPairs, faultIRQPairs, switchIRQPairs: Int
+        let pteAllocFraction: Double
+        let forkPTPages, exitPTPages, untracedPrivatePages, faultAroundPages, flushCeiling: Int
+        init(_ k: KernelParameters) {
+            // Parameters are finite and ≥ 0 (checked at load); clamp so no cast can trap.
+            func int(_ key: String) -> Int { Int(min(k.value(key), 1e9).rounded()) }
+            syscallIRQPairs = int("syscall.irq_save_pairs")
+            faultIRQPairs = int("page_fault.irq_save_pairs")
+            switchIRQPairs = int("context_switch.irq_save_pairs")
+            pteAllocFraction = k.value("page_fault.pte_page_alloc_fraction")
+            forkPTPages = int("fork.page_table_pages")
+            exitPTPages = int("exit.page_table_pages")
+            untracedPrivatePages = int("mm.untraced_private_pages")
+            faultAroundPages = max(min(int("page_fault.fault_around_pages"), 512), 1)
+            flushCeiling = int("tlb.single_page_flush_ceiling")
+        }
+    }
+}

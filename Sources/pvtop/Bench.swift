@@ -28,8 +28,8 @@ extension Pvtop {
         @Option(name: .customLong("size-mb"), help: ArgumentHelp("--suite: size of the generated trace in MiB.", valueName: "n"))
         var sizeMegabytes: Int = 1024
 
-        @Option(name: .customLong("work-dir"), help: ArgumentHelp("--suite: where the generated trace is kept (reused while its size matches).", valueName: "dir"))
-        var workDirectory: String = NSTemporaryDirectory() + "pvtop-bench"
+        @Option(name: .customLong("work-dir"), help: ArgumentHelp("--suite: where the generated trace is kept (reused while its size matches); default: $TMPDIR/pvtop-bench.", valueName: "dir"))
+        var workDirectory: String?
 
         @Option(name: .customLong("write-trace"), help: ArgumentHelp("--suite's own step: write the generated trace to FILE.", visibility: .hidden))
         var writeTrace: String?
@@ -44,8 +44,9 @@ extension Pvtop {
         @Option(name: .long, help: ArgumentHelp("Measure `pvtop live` instead (root): CPU seconds per million events captured as raw ring buffers or as trace_pipe text, while COMMAND (after --) runs.", valueName: "binary|text"))
         var live: LiveCapture?
 
-        @Option(name: .long, help: ArgumentHelp("How long --live captures (e.g. 5s).", valueName: "duration"))
-        var duration: String = "5s"
+        @Option(name: .long, help: ArgumentHelp("How long --live captures (e.g. 5s).", valueName: "duration"),
+                transform: DurationArgument.parser("--duration", within: DurationArgument.Range.capture))
+        var duration = DurationArgument(nanoseconds: 5_000_000_000)
 
         @Argument(parsing: .postTerminator, help: "With --live: the workload to run while capturing, after --.")
         var command: [String] = []
@@ -71,27 +72,24 @@ extension Pvtop {
                 if suite {
                     let source = try trace ?? BundledTraces.path(named: "pipe-same-cpu.trace.xz")
                     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-                    try BenchSuite(executable: exe, workDirectory: workDirectory, sizeMegabytes: sizeMegabytes,
+                    try BenchSuite(executable: exe, workDirectory: workDirectory ?? NSTemporaryDirectory() + "pvtop-bench", sizeMegabytes: sizeMegabytes,
                                    repeats: repeats, source: source).run()
                     return
                 }
                 let path = try trace ?? BundledTraces.defaultPath()
-                let configuration = try engines.configuration()
-                let parameters = try KernelParameters.load(engines.kernelModel)
+                let session = try engines.session()
+                let configuration = session.configuration
                 var best = Double.infinity
                 var events: UInt64 = 0
                 for _ in 0..<max(repeats, 1) {
                     let clock = ContinuousClock()
                     let start = clock.now
                     if readerOnly {
-                        let reader = try openTrace(path: path)
+                        let reader = try session.open(trace: path)
                         events = 0
                         while let r = try reader.next() { if case .event = r { events &+= 1 } }
                     } else {
-                        let replay = try PVReplay.Replay(name: path, configuration: configuration, parameters: parameters,
-                                                         pricingThreads: engines.threads) {
-                            try openTrace(path: path)
-                        }
+                        let replay = try session.replay(trace: path)
                         try replay.advance(toTraceTime: .max, eventBudget: .max)
                         events = replay.snapshot().eventsReplayed
                     }
@@ -118,9 +116,8 @@ extension Pvtop.Bench {
     /// full event set, while `command` runs. The workload starts before the instance exists, so
     /// `event-fork` does not exclude it with pvtop's own threads.
     func runLive(_ capture: LiveCapture) throws {
-        let nanoseconds = try parseDuration(duration)
-        let configuration = try engines.configuration()
-        let parameters = try KernelParameters.load(engines.kernelModel)
+        let session = try engines.session()
+        let configuration = session.configuration
         StopSignals.install()
         let child = try command.isEmpty ? nil : ChildProcess.spawn(command, newProcessGroup: true)
         // The workload and everything it forked end with the measurement.
@@ -130,16 +127,11 @@ extension Pvtop.Bench {
             _ = child.wait()
         }
         defer { endWorkload() }
-        let deadline = ContinuousClock.now + .nanoseconds(Int64(nanoseconds))
+        let deadline = ContinuousClock.now + duration.duration
         let stop: @Sendable () -> Bool = { StopSignals.pending != nil || ContinuousClock.now >= deadline }
-        let source: TraceSource
-        do {
-            source = capture == .binary
-                ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
-                : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")
-        } catch let error as RecordingError {
-            throw CLIError(error.message)
-        }
+        let source: TraceSource = capture == .binary
+            ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
+            : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")
         func cpuSeconds() -> (user: Double, sys: Double) {
             var u = rusage()
             getrusage(RUSAGE_SELF.rawValue, &u)
@@ -151,8 +143,7 @@ extension Pvtop.Bench {
         if readerOnly {
             while let r = try source.next() { if case .event = r { events &+= 1 } }
         } else {
-            let replay = try PVReplay.Replay(name: "live", configuration: configuration, parameters: parameters,
-                                             restartable: false) { source }
+            let replay = try session.replay(name: "live", restartable: false) { source }
             try replay.advance(toTraceTime: .max, eventBudget: .max)
             events = replay.snapshot().eventsReplayed
         }

@@ -63,7 +63,7 @@ func dashboardHasTerminal() -> Bool {
 /// The dashboard flags of every command that opens it (`replay`, `live`).
 struct DashboardFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Colours: dark, light, high-contrast (projectors), mono.", valueName: "theme"))
-    var theme: String = "dark"
+    var theme: Theme.Name = .dark
     @Option(help: ArgumentHelp("Initial playback speed in trace seconds per wall second; 0 = as fast as possible (default: the whole trace in about 20 s).", valueName: "x"))
     var speed: Double?
     @Flag(help: "Talk mode: loop over the bundled traces and walk through the views; any key takes over.")
@@ -72,9 +72,6 @@ struct DashboardFlags: ParsableArguments {
     var exitWhen: DashboardExit?
 
     func validate() throws {
-        guard Theme.Name(rawValue: theme.lowercased()) != nil else {
-            throw ValidationError("unknown theme \"\(theme)\"; choose from \(Theme.Name.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if let speed, !(speed >= 0 && speed.isFinite) {
             throw ValidationError("--speed must be 0 (as fast as possible) or positive")
         }
@@ -87,7 +84,7 @@ struct DashboardFlags: ParsableArguments {
     func options(traceDurationNanoseconds: UInt64? = nil, demo playlist: DemoPlaylist? = nil) -> DashboardOptions {
         let auto = traceDurationNanoseconds.map { max(Double($0) / 1e9 / Self.watchableSeconds, 0.0001) } ?? 1
         let chosen = speed ?? auto
-        return DashboardOptions(theme: Theme.Name(rawValue: theme.lowercased()) ?? .dark,
+        return DashboardOptions(theme: theme,
                                 speed: chosen == 0 ? nil : chosen, demo: demo ? playlist : nil, exitWhen: exitWhen)
     }
 }

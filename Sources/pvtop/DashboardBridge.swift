@@ -7,18 +7,14 @@ import PVTrace
 extension Pvtop.Replay {
     /// Opens the ncurses dashboard on `replay` (the default when no --headless output is
     /// asked); `--demo` loops over the bundled traces.
-    func runDashboardOrExplain(_ replay: PVReplay.Replay, path: String) throws {
+    func runDashboardOrExplain(_ replay: PVReplay.Replay, session: ReplaySession, path: String) throws {
         guard dashboardHasTerminal() else { throw ExitCode(2) }
         // The header and the ±5% seek keys need the length: a plain file's head and tail tell
         // it at once; a compressed one needs a pass, which only small files get before the
         // first frame (a large one shows the length once the replay reaches the end).
         let duration = Self.durationBeforeFirstFrame(replay, path: path)
-        let configuration = replay.configuration
-        let parameters = replay.parameters
-        let strict = self.strict
         let playlist = DemoPlaylist(traces: BundledTraces.all()) { path in
-            let r = try PVReplay.Replay(name: (path as NSString).lastPathComponent, configuration: configuration,
-                                        parameters: parameters) { try FtraceTextReader(path: path, strict: strict) }
+            let r = try session.replay(trace: path)
             _ = Self.durationBeforeFirstFrame(r, path: path)
             return r
         }
@@ -37,7 +33,7 @@ extension Pvtop.Replay {
     static func durationBeforeFirstFrame(_ replay: PVReplay.Replay, path: String) -> UInt64? {
         // A FIFO, device or stdin is read once: probing or scanning it would open it again
         // (blocking in open() once its writer is gone) or steal its bytes.
-        guard TraceInputOptions.isReopenable(path) else { return nil }
+        guard ReplaySession.isReopenable(path) else { return nil }
         if let d = TraceDurationProbe.plainTextDurationNanoseconds(path: path)
             ?? replay.snapshot().trace.provenance.first(where: { $0.key == "traced-ms" })
                 .flatMap({ Double($0.value) }).flatMap({ $0.isFinite && $0 >= 0 && $0 < 1e12 ? UInt64($0 * 1e6) : nil }) {

@@ -10,8 +10,9 @@ struct HeadlessOutput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write one CSV row per interval and engine to FILE (- = stdout); see docs/csv.md.", valueName: "file|-"))
     var csv: String?
 
-    @Option(name: .long, help: ArgumentHelp("CSV interval in trace time (100ms, 1s, …; 1us to 1 day).", valueName: "duration"))
-    var interval: String = "100ms"
+    @Option(name: .long, help: ArgumentHelp("CSV interval in trace time (100ms, 1s, …; 1us to 1 day).", valueName: "duration"),
+            transform: DurationArgument.parser("--interval", within: DurationArgument.Range.interval))
+    var interval = DurationArgument(nanoseconds: 100_000_000)
 
     @Option(name: .long, help: ArgumentHelp("Write the summary as JSON to FILE.", valueName: "file"))
     var json: String?
@@ -22,11 +23,7 @@ struct HeadlessOutput: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write HdrHistogram .hgrm percentile files (engine × event class) into DIR.", valueName: "dir"))
     var hgrm: String?
 
-    /// Text traces have microsecond timestamps: a shorter interval only adds empty rows.
-    static let intervalRange: ClosedRange<UInt64> = 1_000...86_400_000_000_000
-
     func validate() throws {
-        _ = try parseDuration(interval, option: "--interval", within: Self.intervalRange)
         if json == "-" && csv == "-" { throw ValidationError("--csv - and --json - cannot both go to stdout") }
     }
 
@@ -41,11 +38,10 @@ struct HeadlessOutput: ParsableArguments {
     func run(_ replay: PVReplay.Replay, inputs: [String] = []) throws {
         StopSignals.install()
         signal(SIGPIPE, SIG_IGN) // a closed pipe is EPIPE, handled quietly by OutputFile
-        let intervalNs = try parseDuration(interval, option: "--interval", within: Self.intervalRange)
         let csvFile = try csv.map { try OutputFile(path: $0, protecting: inputs) }
         let jsonFile = try json.map { try OutputFile(path: $0, protecting: inputs) }
         if let hgrm { try makeDirectory(hgrm) }
-        let final = try Headless.run(replay, intervalNanoseconds: intervalNs,
+        let final = try Headless.run(replay, intervalNanoseconds: interval.nanoseconds,
                                      emit: csvFile.map { file in { try file.write($0) } },
                                      shouldStop: { StopSignals.pending != nil })
         try csvFile?.commit()
@@ -54,15 +50,11 @@ struct HeadlessOutput: ParsableArguments {
             try jsonFile.commit()
         }
         if let transitionsCsv {
-            let file = try OutputFile(path: transitionsCsv, protecting: inputs)
-            try file.write(TransitionsCSV.text(final))
-            try file.commit()
+            try OutputFile.write(TransitionsCSV.text(final), to: transitionsCsv, protecting: inputs)
         }
         if let hgrm {
             for (name, text) in Summary.hgrmFiles(final) {
-                let file = try OutputFile(path: hgrm + "/" + name, protecting: inputs)
-                try file.write(text)
-                try file.commit()
+                try OutputFile.write(text, to: hgrm + "/" + name, protecting: inputs)
             }
         }
         // An empty result is a warning on stderr too, whatever else is written (EmptyResult).
@@ -71,9 +63,7 @@ struct HeadlessOutput: ParsableArguments {
         }
         // The summary goes to stdout unless a CSV or the JSON does.
         if csv != "-" && json != "-" && transitionsCsv != "-" {
-            let out = try OutputFile(path: "-")
-            try out.write(Summary.text(final, filter: replay.configuration.filter))
-            try out.commit()
+            try OutputFile.write(Summary.text(final, filter: replay.configuration.filter), to: "-")
         }
         if let line = final.diagnostics.summaryLine { printError("pvtop: " + line) }
         if let sig = StopSignals.pending { throw ExitCode(128 + sig) }
@@ -92,6 +82,16 @@ struct HeadlessOutput: ParsableArguments {
         if mkdir(path, 0o777) != 0 && errno != EEXIST {
             throw CLIError("\(path): error: cannot create the directory: \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+extension OutputFile {
+    /// The one way the CLI writes a whole text: `-` is stdout, a regular file is put in place
+    /// only when complete (OutputFile), `inputs` are never overwritten.
+    static func write(_ text: String, to path: String, protecting inputs: [String] = []) throws {
+        let file = try OutputFile(path: path, protecting: inputs)
+        try file.write(text)
+        try file.commit()
     }
 }
 

@@ -22,25 +22,13 @@ extension Pvtop {
         @Argument(help: "Trace file (ftrace text, trace.dat, perf script; plain, .gz or .xz), or - for stdin.")
         var trace: String
 
-        @Flag(help: "Treat every input warning (malformed line, clock going backwards, …) as an error.")
-        var strict = false
-
-        @Option(name: .customLong("max-gap"), help: ArgumentHelp(
-            "Report a forward jump of the trace clock longer than this.", valueName: "duration"))
-        var maxGap: String = "10s"
-
-        func validate() throws {
-            _ = try parseDuration(maxGap, option: "--max-gap", within: TraceInputOptions.maxGapRange)
-        }
+        @OptionGroup var input: TraceInputOptions
 
         func run() throws {
             try reportingUserErrors {
-                let gap = try parseDuration(maxGap, option: "--max-gap", within: TraceInputOptions.maxGapRange)
-                let reader = try openTrace(path: trace, strict: strict, maxGapNanoseconds: gap)
+                let reader = try openTrace(path: trace, strict: input.strict, maxGapNanoseconds: input.maxGap.nanoseconds)
                 let inspection = try TraceInspection(source: reader, name: trace == "-" ? "<stdin>" : trace)
-                let out = try OutputFile(path: "-")
-                try out.write(inspection.report())
-                try out.commit()
+                try OutputFile.write(inspection.report(), to: "-")
                 if let line = inspection.diagnostics.summaryLine { printError("pvtop: " + line) }
             }
         }

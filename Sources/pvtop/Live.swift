@@ -24,45 +24,36 @@ extension Pvtop {
         @Option(name: .long, help: ArgumentHelp("Tracepoint set: light or full.", valueName: "set"))
         var events: TraceEventSet = .light
 
-        @Option(name: .long, help: ArgumentHelp("Stop after this long (e.g. 10s); default: until Ctrl-C.", valueName: "duration"))
-        var duration: String?
+        @Option(name: .long, help: ArgumentHelp("Stop after this long (e.g. 10s); default: until Ctrl-C.", valueName: "duration"),
+                transform: DurationArgument.parser("--duration", within: DurationArgument.Range.capture))
+        var duration: DurationArgument?
 
         @Option(name: .long, help: ArgumentHelp("How events leave the kernel: binary (raw ring-buffer pages, decoded with the kernel's event formats through libtracefs / libtraceevent) or text (the kernel formats trace_pipe text, pvtop parses it).", valueName: "binary|text"))
         var capture: LiveCapture = .binary
 
         @OptionGroup var dashboard: DashboardFlags
 
-        func validate() throws {
-            if let duration { _ = try parseDuration(duration, option: "--duration", within: Pvtop.Record.durationRange) }
-        }
-
         func run() throws {
             try reportingUserErrors {
-                let configuration = try engines.configuration()
-                let parameters = try KernelParameters.load(engines.kernelModel)
-                let deadline = try duration.map { ContinuousClock.now + .nanoseconds(Int64(try parseDuration($0, option: "--duration", within: Pvtop.Record.durationRange))) }
+                let session = try engines.session()
+                let deadline = duration.map { ContinuousClock.now + $0.duration }
                 StopSignals.install()
                 let eventSet = events
                 let capture = self.capture
-                let replay = try PVReplay.Replay(name: "live", configuration: configuration, parameters: parameters,
-                                                 restartable: false) {
+                let replay = try session.replay(name: "live", restartable: false) {
                     let shouldStop: @Sendable () -> Bool = {
                         StopSignals.pending != nil || deadline.map { ContinuousClock.now >= $0 } == true
                     }
-                    do {
-                        if capture == .binary {
-                            do {
-                                return try RawLiveTraceSource(eventSet: eventSet, shouldStop: shouldStop)
-                            } catch let error as RecordingError {
-                                guard case .rawCaptureUnavailable = error else { throw error }
-                                printError("pvtop live: \(error.message); reading trace_pipe text instead")
-                            }
+                    if capture == .binary {
+                        do {
+                            return try RawLiveTraceSource(eventSet: eventSet, shouldStop: shouldStop)
+                        } catch let error as RecordingError {
+                            guard case .rawCaptureUnavailable = error else { throw error }
+                            printError("pvtop live: \(error.message); reading trace_pipe text instead")
                         }
-                        let stream = try LiveTraceStream(eventSet: eventSet, shouldStop: shouldStop)
-                        return FtraceTextReader(stream: stream, name: "live")
-                    } catch let error as RecordingError {
-                        throw CLIError(error.message)
                     }
+                    let stream = try LiveTraceStream(eventSet: eventSet, shouldStop: shouldStop)
+                    return FtraceTextReader(stream: stream, name: "live")
                 }
                 if headless || output.isRequested {
                     try output.run(replay)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PVKernel
+import PVTrace
 
 extension Pvtop {
     /// Shows the model itself: which action each backend takes for each pv op (and where that
@@ -47,47 +48,17 @@ extension Pvtop {
         }
 
         func run() throws {
-            if ops {
-                if markdown {
-                    let doc = ModelCoverage.markdown()
-                    if output == "-" {
-                        FileHandle.standardOutput.write(Data(doc.utf8))
+            try reportingUserErrors {
+                if ops {
+                    if markdown {
+                        try OutputFile.write(ModelCoverage.markdown(), to: output)
+                        if output != "-" { print("wrote \(output)") }
                     } else {
-                        let url = URL(fileURLWithPath: output)
-                        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
-                                                                withIntermediateDirectories: true)
-                        try Data(doc.utf8).write(to: url)
-                        print("wrote \(output)")
+                        print(Self.legend + ModelCoverage.text(), terminator: "")
                     }
-                } else {
-                    print(Self.legend + ModelCoverage.text(), terminator: "")
                 }
-            }
-            if profiles {
-                for name in CostProfile.bundledNames where name != "kernel-model" {
-                    let p = try CostProfile.load(name)
-                    print("\(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(p.clockGHz) GHz  EPT \(p.ept ? "yes" : "no ")  \(p.description)")
-                }
-            }
-            if let name = costs {
-                let profile = try CostProfile.load(name)
-                print("\(profile.name): \(profile.description)")
-                print("clock \(profile.clockGHz) GHz, EPT \(profile.ept ? "yes" : "no")")
-                func why(_ source: String?, _ assumption: String?) -> String {
-                    source.map { "source: \($0)" } ?? "ASSUMPTION: \(assumption ?? "")"
-                }
-                print("cycles:")
-                for (key, p) in profile.costs.sorted(by: { $0.key < $1.key }) {
-                    print("\(key.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", p.value))  \(why(p.source, p.assumption))")
-                }
-                print("flags:")
-                for (key, f) in profile.flags.sorted(by: { $0.key < $1.key }) {
-                    print("\(key.padding(toLength: 32, withPad: " ", startingAt: 0)) \((f.on ? "on" : "off").padding(toLength: 12, withPad: " ", startingAt: 0))  \(why(f.source, f.assumption))")
-                }
-                print("quantities:")
-                for (key, q) in profile.quantities.sorted(by: { $0.key < $1.key }) {
-                    print("\(key.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", q.value))  \(why(q.source, q.assumption))")
-                }
+                if profiles { print(try CostProfile.bundledListing(), terminator: "") }
+                if let costs { print(try CostProfile.load(costs).report, terminator: "") }
             }
         }
     }

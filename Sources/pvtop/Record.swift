@@ -22,7 +22,7 @@ extension Pvtop {
 
                 Examples:
                   pvtop record -o make.trace.xz --crop -- make -j2
-                  pvtop record -o idle.trace.xz --duration 2
+                  pvtop record -o idle.trace.xz --duration 2s
                   pvtop record -o make.dat -- make -j2
                 """)
 
@@ -35,8 +35,9 @@ extension Pvtop {
         /// `--format`, or the output's extension.
         var resolvedFormat: RecordingFormat { format ?? (output.hasSuffix(".dat") ? .dat : .text) }
 
-        @Option(help: "Record system-wide for this many seconds (instead of a command).")
-        var duration: Double?
+        @Option(help: ArgumentHelp("Record system-wide for this long (e.g. 2s, 1m) instead of a command.", valueName: "duration"),
+                transform: DurationArgument.parser("--duration", within: DurationArgument.Range.capture))
+        var duration: DurationArgument?
 
         @Option(help: "Event set: light (sched, faults, TLB, MSR writes, IPIs, vectors, idle) or full (+ syscalls, softirqs, device irqs).")
         var events: TraceEventSet = .light
@@ -52,16 +53,10 @@ extension Pvtop {
 
         func validate() throws {
             if command.isEmpty && duration == nil {
-                throw ValidationError("give a command after -- or --duration SECONDS")
+                throw ValidationError("give a command after -- or --duration DURATION (e.g. 2s)")
             }
             if !command.isEmpty && duration != nil {
                 throw ValidationError("--duration records system-wide; it cannot be combined with a command")
-            }
-            if let d = duration {
-                // Compared as a Double: inf, nan and 1e300 would trap when made nanoseconds.
-                guard d.isFinite, d > 0, d * 1e9 <= Double(Self.durationRange.upperBound) else {
-                    throw ValidationError("--duration must be a number of seconds from 0 to \(Self.durationRange.upperBound / 1_000_000_000), not \(d)")
-                }
             }
             if resolvedFormat == .dat {
                 if output.hasSuffix(".xz") || output.hasSuffix(".gz") {
@@ -74,9 +69,6 @@ extension Pvtop {
             if bufferKb > 1 << 31 { throw ValidationError("--buffer-kb must be at most \(1 << 31)") }
         }
 
-        /// Durations of a system-wide recording (and `live --duration`): up to a year.
-        static let durationRange: ClosedRange<UInt64> = 1_000_000...(365 * 86_400 * 1_000_000_000)
-
         func run() throws {
             // Before any tracefs instance or workload: a bad -o (a directory, an unwritable
             // place) must not cost a whole recording.
@@ -87,7 +79,7 @@ extension Pvtop {
                 throw ExitCode(2)
             }
             let recorder = TraceRecorder(
-                options: .init(command: command, duration: duration, eventSet: events, bufferKB: bufferKb,
+                options: .init(command: command, duration: duration.map { Double($0.nanoseconds) / 1e9 }, eventSet: events, bufferKB: bufferKb,
                                crop: crop, output: output, format: resolvedFormat),
                 warn: { printError("pvtop record: " + $0.message) })
             do {
@@ -110,9 +102,4 @@ extension Pvtop {
             }
         }
     }
-}
-
-func printError(_ s: String) {
-    var line = s + "\n"
-    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

@@ -25,13 +25,7 @@ extension Pvtop {
         @Flag(name: .long, help: "No dashboard: print a summary (and write --csv / --json / --hgrm).")
         var headless = false
 
-        @Flag(name: .long, help: "Treat every input warning as an error (exit 2).")
-        var strict = false
-
-        @Option(name: .customLong("max-gap"), help: ArgumentHelp(
-            "Report a forward jump of the trace clock longer than this (an assumption: a paused recording, a corrupt digit).",
-            valueName: "duration"))
-        var maxGap: String = "10s"
+        @OptionGroup var input: TraceInputOptions
 
         @Option(name: .customLong("cpu"), help: ArgumentHelp("Only replay events of this CPU.", valueName: "n"))
         var filterCPU: Int?
@@ -42,31 +36,20 @@ extension Pvtop {
         @OptionGroup var dashboard: DashboardFlags
 
         func validate() throws {
-            _ = try parseDuration(maxGap, option: "--max-gap", within: TraceInputOptions.maxGapRange)
             if let filterCPU, !(0...8191).contains(filterCPU) { throw ValidationError("--cpu must be 0 to 8191") }
         }
 
-        func run() throws { try reportingUserErrors { try runChecked() } }
-
-        private func runChecked() throws {
-            let path = try trace ?? BundledTraces.defaultPath()
-            let filter = EventFilter(cpu: filterCPU, process: filterProcess)
-            let configuration = try engines.configuration(filter: filter)
-            let parameters = try KernelParameters.load(engines.kernelModel)
-            let strict = self.strict
-            let maxGap = try parseDuration(maxGap, option: "--max-gap", within: TraceInputOptions.maxGapRange)
-            // A pipe or device cannot be read twice: no duration scan, no seek back, no reset
-            // (re-opening a FIFO would block the dashboard in open()).
-            let restartable = TraceInputOptions.isReopenable(path)
-            let replay = try PVReplay.Replay(name: (path as NSString).lastPathComponent, configuration: configuration,
-                                             parameters: parameters, restartable: restartable,
-                                             pricingThreads: engines.threads) {
-                try openTrace(path: path, strict: strict, maxGapNanoseconds: maxGap)
-            }
-            if headless || output.isRequested {
-                try output.run(replay, inputs: [path])
-            } else {
-                try runDashboardOrExplain(replay, path: path)
+        func run() throws {
+            try reportingUserErrors {
+                let path = try trace ?? BundledTraces.defaultPath()
+                let session = try engines.session(filter: EventFilter(cpu: filterCPU, process: filterProcess),
+                                                  strict: input.strict, maxGap: input.maxGap)
+                let replay = try session.replay(trace: path)
+                if headless || output.isRequested {
+                    try output.run(replay, inputs: [path])
+                } else {
+                    try runDashboardOrExplain(replay, session: session, path: path)
+                }
             }
         }
     }

@@ -22,11 +22,11 @@ extension Pvtop {
 
         func run() throws {
             try reportingUserErrors {
-                let configuration = try engines.configuration()
-                let parameters = try KernelParameters.load(engines.kernelModel)
+                let session = try engines.session()
+                let configuration = session.configuration, parameters = session.parameters
                 let paths = traces.isEmpty ? BundledTraces.all() : traces
                 guard !paths.isEmpty else { throw CLIError("no traces given and none bundled (run from the repository)") }
-                let open: (String) throws -> any TraceSource = { try openTrace(path: $0) }
+                let open: (String) throws -> any TraceSource = { try session.open(trace: $0) }
                 var runs: [Validation.TraceRun] = []
                 for path in paths {
                     FileHandle.standardError.write(Data("replaying \(path)\n".utf8))
@@ -39,12 +39,10 @@ extension Pvtop {
                                                              parameters: parameters, open: open)
                 let md = Validation.markdown(runs: runs, sensitivity: sensitivity,
                                              sensitivityTrace: (sensitivityPath as NSString).lastPathComponent,
-                                             profile: try CostProfile.load(configuration.profile),
+                                             profile: session.profile,
                                              command: "swift run -c release pvtop validate",
                                              calibration: try Calibration.comparisons(parameters: parameters))
-                let file = try OutputFile(path: output)
-                try file.write(md)
-                try file.commit()
+                try OutputFile.write(md, to: output)
             }
         }
     }

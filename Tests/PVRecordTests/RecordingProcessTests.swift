@@ -97,7 +97,7 @@ extension RecordingProcessTests {
             #expect(instances(view).contains("pvtop-\(getpid())"))
         }
 
-        /// `pvtop record --duration 30`, SIGTERM (or SIGQUIT, which by default would dump core
+        /// `pvtop record --duration 30s`, SIGTERM (or SIGQUIT, which by default would dump core
         /// through Swift's backtracer) after its instance appears: exit 128+N, no instance left,
         /// and the trace so far written, marked interrupted. Runs the built binary (next to the
         /// test bundle).
@@ -112,7 +112,7 @@ extension RecordingProcessTests {
             let view = try Tracefs.open()
             defer { view.release() }
             let out = NSTemporaryDirectory() + "pvtop-signal\(signal)-\(getpid()).trace"
-            let pid = try spawn([binary, "record", "-o", out, "--duration", "30", "--buffer-kb", "1024"])
+            let pid = try spawn([binary, "record", "-o", out, "--duration", "30s", "--buffer-kb", "1024"])
             var appeared = false
             for _ in 0..<200 where !appeared {  // up to 10 s
                 appeared = instances(view).contains("pvtop-\(pid)")
