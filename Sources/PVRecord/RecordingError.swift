@@ -20,8 +20,6 @@ public enum RecordingError: Error, Sendable, Equatable {
     /// Reading a tracefs file or the recorder's own temporary file failed.
     case read(path: String, reason: String)
     case temporaryFile(reason: String)
-    /// A raw capture for a trace.dat needs pages no larger than this writer supports.
-    case unsupportedPageSize(Int)
     /// A synthetic profile was asked for a CPU count outside `range`.
     case syntheticCPUs(profile: String, given: Int, range: ClosedRange<Int>)
     case syntheticIterations(Int)

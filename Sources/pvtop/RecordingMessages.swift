@@ -32,8 +32,6 @@ extension RecordingError {
             return "cannot read \(path): \(reason)"
         case .temporaryFile(let reason):
             return "temporary file in /tmp: \(reason)"
-        case .unsupportedPageSize(let bytes):
-            return "the ring buffer's sub-buffers are \(bytes) bytes; trace.dat output supports the page size only (use -o x.trace.xz)"
         case .syntheticCPUs(let profile, let given, let range):
             return "synth \(profile) needs --cpus between \(range.lowerBound) and \(range.upperBound), not \(given)"
         case .syntheticIterations(let n):
