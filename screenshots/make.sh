@@ -104,9 +104,13 @@ shot counters-dark-80x24 80 24 dark Tab x
 shot overview-dark-120x40 120 40 dark
 shot overview-dark-200x60 200 60 dark x
 shot latency-dark-160x48 160 48 dark t v
-shot cpus-dark-160x48 160 48 dark t t
-shot headline-light-160x48 160 48 light t t t
-shot headline-high-contrast-160x48 160 48 high-contrast t t t
+shot cpus-dark-160x48 160 48 dark u
+shot timeseries-dark-160x48 160 48 dark g
+shot timeseries-light-120x40 120 40 light g
+shot step-dark-160x48 160 48 dark .
+shot step-dark-80x24 80 24 dark .
+shot headline-light-160x48 160 48 light t t t t
+shot headline-high-contrast-160x48 160 48 high-contrast t t t t
 shot help-dark-120x40 120 40 dark F1
 shot too-small-60x20 60 20 dark
 
