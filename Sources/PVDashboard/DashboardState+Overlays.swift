@@ -20,52 +20,31 @@ extension DashboardState {
             return []
 
         case .backends(var menu):
-            switch menu.handle(input, closeKey: "b") {
-            case .quit: return [.quit]
-            case .cancel: overlay = nil
-            case .stay: overlay = .backends(menu)
-            case .apply:
+            let outcome = menu.handle(input, closeKey: "b")
+            return settle(outcome, keepOpen: .backends(menu)) { s in
                 let chosen = DashboardState.backendChoices.filter { menu.isOn($0.rawValue) }
                 guard !chosen.isEmpty else {
-                    say("choose at least one backend"); overlay = .backends(menu); return []
+                    s.say("choose at least one backend"); s.overlay = .backends(menu); return nil
                 }
-                overlay = nil
-                guard chosen != configuration.backends else { return [] }
-                configuration.backends = chosen
-                say("backends: native " + chosen.map(\.rawValue).joined(separator: " "))
-                return [.reconfigure(configuration)]
+                var c = s.configuration
+                c.backends = chosen
+                return (c, "backends: native " + chosen.map(\.rawValue).joined(separator: " "))
             }
-            return []
 
         case .kvmFeatures(var menu):
-            switch menu.handle(input, closeKey: "k") {
-            case .quit: return [.quit]
-            case .cancel: overlay = nil
-            case .stay: overlay = .kvmFeatures(menu)
-            case .apply:
-                overlay = nil
-                let chosen = WhatIf.apply(menu, to: configuration)
-                guard chosen != configuration else { return [] }
-                configuration = chosen
-                say(WhatIf.describe(chosen))
-                return [.reconfigure(configuration)]
+            let outcome = menu.handle(input, closeKey: "k")
+            return settle(outcome, keepOpen: .kvmFeatures(menu)) { s in
+                let chosen = WhatIf.apply(menu, to: s.configuration)
+                return (chosen, WhatIf.describe(chosen))
             }
-            return []
 
         case .filter(var form):
-            switch form.handle(input, cpuCount: cpuCount) {
-            case .quit: return [.quit]
-            case .cancel: overlay = nil
-            case .stay: overlay = .filter(form)
-            case .apply:
-                overlay = nil
-                let filter = form.filter
-                guard filter != configuration.filter else { return [] }
-                configuration.filter = filter
-                say(filter.isEmpty ? "filter cleared" : "filter: " + FilterForm.describe(filter))
-                return [.reconfigure(configuration)]
+            let outcome = form.handle(input, cpuCount: cpuCount)
+            return settle(outcome, keepOpen: .filter(form)) { s in
+                var c = s.configuration
+                c.filter = form.filter
+                return (c, form.filter.isEmpty ? "filter cleared" : "filter: " + FilterForm.describe(form.filter))
             }
-            return []
 
         case .search(var text):
             switch input {
@@ -86,6 +65,24 @@ extension DashboardState {
             }
             return []
         }
+    }
+
+    /// What every menu does with its outcome: quit, close, stay open as `keepOpen`, or apply the
+    /// configuration `chosen` returns (nil: it refused and said why) when it differs.
+    private mutating func settle(_ outcome: MenuOutcome, keepOpen: Overlay,
+                                 _ chosen: (inout DashboardState) -> (ReplayConfiguration, String)?) -> [Command] {
+        switch outcome {
+        case .quit: return [.quit]
+        case .cancel: overlay = nil
+        case .stay: overlay = keepOpen
+        case .apply:
+            overlay = nil
+            guard let (configuration, message) = chosen(&self), configuration != self.configuration else { return [] }
+            self.configuration = configuration
+            say(message)
+            return [.reconfigure(configuration)]
+        }
+        return []
     }
 
     /// Transition names are the drill-down's rows: turn it on, and look once the next snapshot

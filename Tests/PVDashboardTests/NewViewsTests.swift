@@ -7,11 +7,7 @@ import Testing
 @Suite struct NewViewsTests {
     let theme = Theme.dark
 
-    func render(_ w: some Widget, _ width: Int, _ height: Int) -> CellBuffer {
-        var b = CellBuffer(width: width, height: height)
-        w.render(b.area, into: &b)
-        return b
-    }
+    func render(_ w: some Widget, _ width: Int, _ height: Int) -> CellBuffer { Fixtures.render(w, width, height) }
 
     static let stepped = SteppedEvent(
         positionNanoseconds: 212_345_000, cpu: 1, task: "cc1-4242", name: "pageFault",

@@ -6,11 +6,7 @@ import Testing
 @Suite struct WidgetTests {
     let theme = Theme.dark
 
-    func render(_ w: some Widget, _ width: Int, _ height: Int) -> CellBuffer {
-        var b = CellBuffer(width: width, height: height)
-        w.render(b.area, into: &b)
-        return b
-    }
+    func render(_ w: some Widget, _ width: Int, _ height: Int) -> CellBuffer { Fixtures.render(w, width, height) }
 
     @Test func headerShowsTracePlayStateTimeAndProfile() {
         let s = Fixtures.state { $0.setSpeed(4) }
