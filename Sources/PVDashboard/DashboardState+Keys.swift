@@ -136,7 +136,10 @@ extension DashboardState {
         eventClass = all[(i + step + all.count) % all.count]
     }
 
+    /// The value after `value` in `all`, wrapping; the first when `value` is not in it (`t`
+    /// from the step view goes to the overview).
     func next<T: Equatable>(_ value: T, in all: [T]) -> T {
-        all[((all.firstIndex(of: value) ?? 0) + 1) % all.count]
+        guard let i = all.firstIndex(of: value) else { return all[0] }
+        return all[(i + 1) % all.count]
     }
 }
