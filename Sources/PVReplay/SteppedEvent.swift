@@ -32,7 +32,8 @@ public struct SteppedEvent: Sendable, Equatable {
         let inner = text[text.index(after: open)..<text.index(before: text.endIndex)]
         let fields = inner.components(separatedBy: ", ").map { field -> String in
             let parts = field.components(separatedBy: ": ")
-            guard parts.count == 2 else { return field }
+            // An unlabelled enum prints its type path (`PVTrace.KernelEvent.IRQVector.localTimer`).
+            guard parts.count == 2 else { return field.split(separator: ".").last.map(String.init) ?? field }
             if ["address", "value", "length"].contains(parts[0]), let n = UInt64(parts[1]) {
                 return parts[0] + "=0x" + String(n, radix: 16)
             }

@@ -69,5 +69,6 @@ import Testing
         let (name, fields) = SteppedEvent.describe(.pageFault(user: true, address: 0x7f12_3000, errorCode: 6))
         #expect(name == "pageFault")
         #expect(fields == "user=true address=0x7f123000 errorCode=6")
+        #expect(SteppedEvent.describe(.vectorEntry(.localTimer)) == ("vectorEntry", "localTimer"))
     }
 }
