@@ -17,6 +17,7 @@
 #   SPEED=…             playback speed for the pictures (default 0.05: kernel traces are short)
 #   DEMO_SECONDS=…      length of the --demo cast (default 100; 0 skips it)
 #   OUT=…               output directory (default screenshots/)
+#   ONLY=NAME           retake only the shot NAME (e.g. ONLY=step-dark-80x24 DEMO_SECONDS=0)
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -73,6 +74,7 @@ start() { # WIDTH HEIGHT FLAGS...
 # shot NAME WIDTH HEIGHT THEME KEYS...: seek half way (10 × 5%), ~3 s of play for rates,
 # paused, then KEYS (tmux key names) pressed.
 shot() {
+    if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$1" ]; then return 0; fi
     name=$PREFIX$1; w=$2; h=$3; theme=$4; shift 4
     start "$w" "$h" --theme "$theme" --speed "${SPEED:-0.05}"
     if [ "$w" -ge 80 ] && [ "$h" -ge 24 ]; then
@@ -104,9 +106,13 @@ shot counters-dark-80x24 80 24 dark Tab x
 shot overview-dark-120x40 120 40 dark
 shot overview-dark-200x60 200 60 dark x
 shot latency-dark-160x48 160 48 dark t v
-shot cpus-dark-160x48 160 48 dark t t
-shot headline-light-160x48 160 48 light t t t
-shot headline-high-contrast-160x48 160 48 high-contrast t t t
+shot cpus-dark-160x48 160 48 dark u
+shot timeseries-dark-160x48 160 48 dark g
+shot timeseries-light-120x40 120 40 light g
+shot step-dark-160x48 160 48 dark Home .
+shot step-dark-80x24 80 24 dark Home .
+shot headline-light-160x48 160 48 light t t t t
+shot headline-high-contrast-160x48 160 48 high-contrast t t t t
 shot help-dark-120x40 120 40 dark F1
 shot too-small-60x20 60 20 dark
 

@@ -32,3 +32,28 @@ static inline int cnc_locale_is_utf8(void) {
     const char *c = nl_langinfo(CODESET);
     return c && (c[0] | 32) == 'u' && (c[1] | 32) == 't' && (c[2] | 32) == 'f';
 }
+
+// Mouse (curs_mouse(3X)): the BUTTON*_PRESSED masks are macros. Presses only, reported at
+// once (mouseinterval 0: no click-detection delay); the wheel is buttons 4 and 5.
+static inline int cnc_enable_mouse(void) {
+    mmask_t old;
+    mouseinterval(0);
+#if NCURSES_MOUSE_VERSION > 1
+    return mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, &old) != 0;
+#else
+    return mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED, &old) != 0;
+#endif
+}
+
+// The pending mouse event: 1 left press, 2 wheel up, 3 wheel down, 0 anything else.
+static inline int cnc_get_mouse(int *x, int *y) {
+    MEVENT e;
+    if (getmouse(&e) != OK) return 0;
+    *x = e.x; *y = e.y;
+    if (e.bstate & BUTTON1_PRESSED) return 1;
+    if (e.bstate & BUTTON4_PRESSED) return 2;
+#if NCURSES_MOUSE_VERSION > 1
+    if (e.bstate & BUTTON5_PRESSED) return 3;
+#endif
+    return 0;
+}

@@ -6,17 +6,23 @@ public struct DemoDirector: Sendable, Equatable {
     /// How long one trace plays in the demo; its speed is fitted to this.
     public static let secondsPerTrace: Double = 48
 
-    /// (second, input): the tour through the panels, as keys a presenter would press.
+    /// (second, input): the tour through the panels, as keys a presenter would press, looked
+    /// up in the key map by what they do.
     public static let script: [(at: Double, input: Input)] = [
-        (6, .character("x")),   // drill down: per-reason rows
-        (12, .character("x")),
-        (14, .character("2")),  // latency panel: page faults
-        (20, .character("t")),  // latency view
-        (26, .character("1")),  // syscalls
-        (30, .character("3")),  // context switches
-        (32, .character("t")),  // per CPU
-        (36, .character("t")),  // headline: where the extra cycles go
-        (46, .character("t")),  // back to the overview
+        (5, KeyMap.key(for: .drillDown)),            // per-reason rows
+        // One event and what each engine made of it, early: a trace's speed is rounded up to
+        // a step, so it may end well before its 42 s.
+        (9, KeyMap.key(for: .step)),
+        (13, KeyMap.key(for: .playPause)),            // back to the overview, playing
+        (15, KeyMap.key(for: .drillDown)),
+        (16, KeyMap.key(for: EventClass.pageFault)),  // latency panel: page faults
+        (18, KeyMap.key(for: .view)),                 // latency view
+        (22, KeyMap.key(for: EventClass.syscall)),
+        (25, KeyMap.key(for: EventClass.contextSwitch)),
+        (28, KeyMap.key(for: .view)),                 // per CPU
+        (32, KeyMap.key(for: .view)),                 // time series: when each backend pays
+        (36, KeyMap.key(for: .view)),                 // headline: where the extra cycles go
+        (44, KeyMap.key(for: .view)),                 // back to the overview
     ]
 
     public private(set) var traceIndex = 0
@@ -42,8 +48,12 @@ public struct DemoDirector: Sendable, Equatable {
         return due
     }
 
-    /// True when the current trace has had its time: the loop opens the next one.
-    public func wantsNextTrace(elapsedSeconds: Double) -> Bool { elapsedSeconds >= DemoDirector.secondsPerTrace }
+    /// True when the current trace has had its time: the loop opens the next one. A trace that
+    /// ended early still waits for the whole tour.
+    public func wantsNextTrace(elapsedSeconds: Double, finished: Bool = false) -> Bool {
+        elapsedSeconds >= DemoDirector.secondsPerTrace
+            || (finished && elapsedSeconds > (DemoDirector.script.last?.at ?? 0) + 2)
+    }
 
     /// Moves to the next trace (wrapping) and rewinds the script; returns its index.
     public mutating func nextTrace() -> Int {

@@ -151,6 +151,10 @@ public struct Ledger {
     public private(set) var batchedEntries: UInt64 = 0
     /// Transitions of every kind so far (the engine charges each one's indirect cost).
     public private(set) var transitionTotal: UInt64 = 0
+    /// The CPU the engine is pricing for (it sets this before each event), and transitions by
+    /// CPU: index cpu × transitions + id, grown on a CPU's first transition.
+    public var cpu = 0
+    public private(set) var cpuTransitionCounts: [UInt64] = []
     private var random: SplitMix64
 
     public static let maxBatchSize = 64
@@ -171,8 +175,16 @@ public struct Ledger {
     public mutating func transition(_ id: TransitionID, cycles: Double, count: UInt64 = 1) {
         transitionCounts[id] &+= count
         transitionTotal &+= count
+        let slot = cpu &* transitionCounts.count &+ id
+        if slot >= cpuTransitionCounts.count { growCPUCounts(to: slot) }
+        cpuTransitionCounts[slot] &+= count
         transitionCycles[id] += cycles
         self.cycles += cycles
+    }
+
+    private mutating func growCPUCounts(to slot: Int) {
+        let n = max(transitionCounts.count, 1)
+        cpuTransitionCounts.append(contentsOf: repeatElement(0, count: (slot / n + 1) * n - cpuTransitionCounts.count))
     }
 
     /// A batch of `entries` calls flushed for `reason` (index into `flushReasons`).

@@ -11,6 +11,9 @@ public protocol PricingEngine: AnyObject {
     func finish()
     func snapshotMetrics() -> EngineMetrics
     func takeWindow() -> Histogram<UInt64>
+    /// What pricing `expansion` would do, call by call, from the engine's present state,
+    /// without changing it (the dashboard's step panel).
+    func explain(_ expansion: Expansion, eventIndex: UInt64) -> [PricedOp]
 }
 
 /// The stretch of recorded time before an event on its CPU, on the de-virtualized clock.
@@ -98,6 +101,7 @@ public final class Engine<B: Backend>: PricingEngine {
         metrics.waitNanoseconds += crossCPU.waitedNanoseconds - waitedBefore
         metrics.absorbedIdleNanoseconds += crossCPU.absorbedNanoseconds - absorbedBefore
         let transitionsBefore = ledger.transitionTotal
+        ledger.cpu = cpu
         switchCloseCycles = 0
         let cycles = price(expansion, eventIndex: eventIndex)
         let indirect = Double(ledger.transitionTotal &- transitionsBefore) * time.indirectCyclesPerTransition
@@ -119,6 +123,7 @@ public final class Engine<B: Backend>: PricingEngine {
 
     /// Price segments that belong to no event (the kernel closing open paths at the end).
     public func consumeTrailing(_ expansion: Expansion) {
+        ledger.cpu = expansion.segments.first?.context.cpu ?? 0
         let cycles = price(expansion, eventIndex: UInt64.max)
         if let cpu = expansion.segments.first?.context.cpu, cpu < metrics.cpuClockNanoseconds.count {
             metrics.cpuClockNanoseconds[cpu] += profile.nanoseconds(cycles: cycles)
@@ -128,6 +133,7 @@ public final class Engine<B: Backend>: PricingEngine {
     /// End of input: the backend flushes its queues (charged to CPU 0's clock).
     public func finish() {
         ledger.cycles = 0
+        ledger.cpu = 0   // the final flush is charged to CPU 0's clock
         backend.finish(&ledger)
         metrics.pricedCycles += ledger.cycles
         if !metrics.cpuClockNanoseconds.isEmpty {
@@ -138,7 +144,7 @@ public final class Engine<B: Backend>: PricingEngine {
 
     private func price(_ expansion: Expansion, eventIndex: UInt64) -> Double {
         guard !expansion.segments.isEmpty else { return 0 }
-        ledger.reseed(eventIndex &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03)
+        ledger.reseed(Self.seed(eventIndex))
         var total = 0.0
         for segment in expansion.segments {
             ledger.cycles = 0
@@ -168,6 +174,39 @@ public final class Engine<B: Backend>: PricingEngine {
         return total
     }
 
+    /// The per-event seed of the backend's coins (the same for every engine).
+    @inline(__always)
+    static func seed(_ eventIndex: UInt64) -> UInt64 { eventIndex &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03 }
+
+    public func explain(_ expansion: Expansion, eventIndex: UInt64) -> [PricedOp] {
+        // Backend and ledger are values: these copies price the event while the engine's own
+        // state stays as it was (the replay then prices the event for real).
+        var backend = self.backend
+        var ledger = self.ledger
+        ledger.reseed(Self.seed(eventIndex))
+        let rules = (B.self as? any RuleTableBackend.Type)
+        var out: [PricedOp] = []
+        for segment in expansion.segments {
+            for i in segment.start..<segment.end {
+                let call = expansion.calls[i]
+                if !call.kernels.contains(guestKernel) { continue }
+                let cyclesBefore = ledger.cycles, counts = ledger.transitionCounts
+                let flushesBefore = ledger.flushReasonCounts.reduce(0, &+), entriesBefore = ledger.batchedEntries
+                backend.perform(call, segment.context, &ledger)
+                let transitions = ledger.transitionCounts.indices.compactMap { t -> PricedOp.Transition? in
+                    let n = ledger.transitionCounts[t] &- counts[t]
+                    guard n > 0 else { return nil }
+                    return PricedOp.Transition(kind: descriptor.transitions[t].kind, name: descriptor.transitions[t].name, count: n)
+                }
+                let flushed = ledger.flushReasonCounts.reduce(0, &+) > flushesBefore ? ledger.batchedEntries &- entriesBefore : 0
+                let rule = rules?.rule(call.op)
+                out.append(PricedOp(op: call.op, count: call.count, kind: rule?.kind, action: rule?.action,
+                                    cycles: ledger.cycles - cyclesBefore, transitions: transitions, flushedEntries: flushed))
+            }
+        }
+        return out
+    }
+
     @inline(__always)
     private func growIfNeeded(cpu: Int) {
         if cpu >= metrics.cpuClockNanoseconds.count { grow(cpu: cpu) }
@@ -186,6 +225,7 @@ public final class Engine<B: Backend>: PricingEngine {
         var m = metrics
         m.transitionCounts = ledger.transitionCounts
         m.transitionCycles = ledger.transitionCycles
+        m.cpuTransitionCounts = ledger.cpuTransitionCounts
         m.batchSizes = ledger.batchSizes
         m.flushReasonCounts = ledger.flushReasonCounts
         m.batchedEntries = ledger.batchedEntries

@@ -19,6 +19,9 @@ public struct EngineMetrics: Sendable {
     /// Transition counts and cycles (index = the backend's TransitionID).
     public var transitionCounts: [UInt64]
     public var transitionCycles: [Double]
+    /// Transition counts by CPU (index = cpu × transitions + TransitionID; CPUs past the end
+    /// made none), for the per-CPU view.
+    public var cpuTransitionCounts: [UInt64] = []
     /// Batch sizes at flush (index = entries, capped at `Ledger.maxBatchSize`) and reasons.
     public var batchSizes: [UInt64]
     public var flushReasonCounts: [UInt64]
@@ -55,6 +58,13 @@ public struct EngineMetrics: Sendable {
         flushReasonCounts = Array(repeating: 0, count: flushReasonCount)
         cpuClockNanoseconds = Array(repeating: 0, count: max(cpuCount, 1))
         cpuBusyUntilNanoseconds = cpuClockNanoseconds
+    }
+
+    /// Transitions `cpu` made, by TransitionID (zeros where it made none).
+    public func transitionCounts(cpu: Int) -> ArraySlice<UInt64> {
+        let n = transitionCounts.count, start = cpu * n
+        guard n > 0, start + n <= cpuTransitionCounts.count else { return ArraySlice(repeatElement(0, count: n)) }
+        return cpuTransitionCounts[start..<(start + n)]
     }
 
     /// ns from 1 to 100 s at 2 significant digits (1 % resolution, as the dashboard prints

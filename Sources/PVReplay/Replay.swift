@@ -36,6 +36,8 @@ public final class Replay: ReplayControl {
     private var traceStart: UInt64?
     private var lastTimestamp: UInt64 = 0
     private var eventIndex: UInt64 = 0
+    /// The last stepped event, explained (cleared by anything but another step).
+    private var stepped: SteppedEvent?
     private var matchedComm: UInt32?
     private var matchedPid: Int32?
     public private(set) var isFinished = false
@@ -135,6 +137,7 @@ public final class Replay: ReplayControl {
 
     public func advance(toTraceTime nanoseconds: UInt64, eventBudget: Int = .max) throws {
         guard let start = traceStart else { return }
+        if lookahead.map({ $0.timestampNanoseconds &- min(start, $0.timestampNanoseconds) <= nanoseconds }) == true { stepped = nil }
         var budget = eventBudget
         while budget > 0, let event = lookahead {
             let t = event.timestampNanoseconds &- min(start, event.timestampNanoseconds)
@@ -149,7 +152,10 @@ public final class Replay: ReplayControl {
 
     public func step() throws {
         guard let event = lookahead else { return }
+        pricePending()   // the engines stand just before the event: explain it from there
+        let slot = pending.count
         try feed(event)
+        stepped = explain(event, slot: slot)
         pricePending()
         lookahead = try nextEvent()
         if lookahead == nil { finishEngines() }
@@ -157,6 +163,7 @@ public final class Replay: ReplayControl {
 
     public func restart() throws {
         guard restartable else { throw ReplayError.notRestartable }
+        stepped = nil
         source = try open()
         try start()
     }
@@ -201,12 +208,24 @@ public final class Replay: ReplayControl {
                              durationNanoseconds: durationNanoseconds, provenance: source.header.provenance),
             positionNanoseconds: position, eventsReplayed: eventIndex, profileName: profile.name,
             engines: engineSnapshots, diagnostics: source.diagnostics, finished: isFinished)
+        snapshot.stepped = stepped
         if let timeline {
             snapshot.baseline = Baseline(recordedOn: timeline.environment.label, reason: baselineReason,
                                          hostPages: configuration.hostPages.rawValue,
                                          clampedGaps: timeline.clampedGaps, removedNanoseconds: timeline.removedNanoseconds)
         }
         return snapshot
+    }
+
+    /// The step panel's event: what each engine would make of the expansion waiting in `slot`
+    /// (none when a filter dropped the event before it was expanded).
+    private func explain(_ event: KernelEvent, slot: Int) -> SteppedEvent {
+        let (name, fields) = SteppedEvent.describe(event.kind)
+        let ops = pending.count > slot
+            ? engines.map { $0.explain(pending.expansion(slot), eventIndex: eventIndex) } : []
+        return SteppedEvent(positionNanoseconds: position, cpu: Int(event.cpu),
+                            task: "\(source.strings[event.commID])-\(event.pid)", name: name, fields: fields,
+                            line: event.line, ops: ops)
     }
 
     /// Per-interval latency windows of every engine (CSV percentiles), reset on read.

@@ -16,6 +16,9 @@ public struct Snapshot: Sendable {
     public var finished: Bool
     /// Which recording environment's costs were removed from the recorded gaps.
     public var baseline = Baseline()
+    /// The event the last `step()` replayed and how each engine priced it (nil after any
+    /// other move).
+    public var stepped: SteppedEvent?
 
     public init(trace: TraceInfo, positionNanoseconds: UInt64, eventsReplayed: UInt64,
                 profileName: String, engines: [EngineSnapshot], diagnostics: TraceDiagnostics,

@@ -4,32 +4,7 @@ import PVDashboard
 import PVKernel
 import PVReplay
 
-/// How the dashboard starts.
-struct DashboardOptions {
-    var theme: Theme.Name = .dark
-    /// Initial playback speed (trace seconds per wall second); nil = as fast as possible.
-    var speed: Double? = 1
-    /// Cost profiles `p` cycles through.
-    var profiles: [String] = CostProfile.bundledNames
-    /// `--demo`: the traces to loop over and how to open one.
-    var demo: DemoPlaylist?
-    /// Benchmarks only: quit by itself (`--exit-when`).
-    var exitWhen: DashboardExit?
-}
-
-/// When the dashboard quits by itself, for the benchmark suite's dashboard stages.
-enum DashboardExit: String, ExpressibleByArgument {
-    /// After the first frame is drawn (time to first frame).
-    case firstFrame = "first-frame"
-    /// When the replay has reached the end of the trace and that frame is drawn.
-    case end
-}
-
-/// `--demo` talk mode's playlist: trace paths and a factory for their replays.
-struct DemoPlaylist {
-    var traces: [String]
-    var open: (String) throws -> ReplayControl
-}
+extension DashboardExit: ExpressibleByArgument {}
 
 /// Runs the ncurses dashboard on `replay` until the user quits. Returns the exit status: 0 on
 /// quit, 128 + signal on SIGINT/SIGTERM/SIGHUP, 2 without a terminal (after a message pointing
@@ -39,10 +14,11 @@ func runDashboard(replay: ReplayControl, options: DashboardOptions) throws -> In
     Signals.install()
     let status: Int32
     do {
-        let terminal = try Terminal()
+        let terminal = try Terminal(mouse: options.mouse)
         defer { terminal.close() }
-        let loop = DashboardLoop(terminal: terminal, replay: replay, options: options)
-        status = try loop.run()
+        let session = DashboardSession(terminal: terminal, replay: replay, options: options,
+                                       pendingSignal: Signals.take)
+        status = try session.run()
     }
     // After the screen is back: what the input made us skip or clamp, as headless runs say it.
     if let line = replay.snapshot().diagnostics.summaryLine { printError("pvtop: " + line) }
@@ -68,6 +44,8 @@ struct DashboardFlags: ParsableArguments {
     var speed: Double?
     @Flag(help: "Talk mode: loop over the bundled traces and walk through the views; any key takes over.")
     var demo = false
+    @Flag(name: .customLong("no-mouse"), help: "Ignore the mouse (clicks select, the wheel scrolls), so the terminal's own text selection works.")
+    var noMouse = false
     @Option(name: .customLong("exit-when"), help: ArgumentHelp("Quit by itself at first-frame or end (for `pvtop bench --suite`).", visibility: .hidden))
     var exitWhen: DashboardExit?
 
@@ -85,6 +63,7 @@ struct DashboardFlags: ParsableArguments {
         let auto = traceDurationNanoseconds.map { max(Double($0) / 1e9 / Self.watchableSeconds, 0.0001) } ?? 1
         let chosen = speed ?? auto
         return DashboardOptions(theme: theme,
-                                speed: chosen == 0 ? nil : chosen, demo: demo ? playlist : nil, exitWhen: exitWhen)
+                                speed: chosen == 0 ? nil : chosen, demo: demo ? playlist : nil, exitWhen: exitWhen,
+                                mouse: !noMouse)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVDashboard
 import PVKernel
 import PVReplay
 import PVTrace

@@ -4,7 +4,7 @@ import PVDashboard
 
 /// The only code that calls ncurses (ncurses(3X)): init and teardown, copying a
 /// `CellBuffer` to the screen with colour pairs, and reading keys. No logic lives here.
-final class Terminal {
+final class Terminal: TerminalIO {
     struct InitError: Error, CustomStringConvertible {
         var description: String
     }
@@ -18,7 +18,8 @@ final class Terminal {
 
     private struct PairKey: Hashable { var foreground: Int16; var background: Int16 }
 
-    init() throws {
+    /// `mouse`: report clicks and the wheel (off keeps the terminal's own text selection).
+    init(mouse: Bool = true) throws {
         // Box and block glyphs need a UTF-8 locale; CI and ssh sessions often have none.
         setlocale(LC_ALL, "")
         if cnc_locale_is_utf8() == 0 { setlocale(LC_ALL, "C.UTF-8") }
@@ -39,6 +40,7 @@ final class Terminal {
         keypad(window, true)
         curs_set(0)
         set_escdelay(25)
+        if mouse { _ = cnc_enable_mouse() }
         if has_colors() {
             start_color()
             use_default_colors()
@@ -102,8 +104,14 @@ final class Terminal {
         wrefresh(window)
     }
 
+    var nowNanoseconds: UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    }
+
     /// Waits up to `milliseconds` for a key; nil on timeout.
-    func readKey(timeoutMilliseconds: Int) -> Input? {
+    func readInput(timeoutMilliseconds: Int) -> Input? {
         wtimeout(window, Int32(clamping: max(timeoutMilliseconds, 0)))
         var ch: wint_t = 0
         let r = wget_wch(window, &ch)
@@ -112,6 +120,14 @@ final class Terminal {
             let code = Int32(bitPattern: ch)
             switch code {
             case KEY_RESIZE: return .resize
+            case KEY_MOUSE:
+                var x: Int32 = 0, y: Int32 = 0
+                switch cnc_get_mouse(&x, &y) {
+                case 1: return .mouse(MouseEvent(kind: .press, x: Int(x), y: Int(y)))
+                case 2: return .mouse(MouseEvent(kind: .wheelUp, x: Int(x), y: Int(y)))
+                case 3: return .mouse(MouseEvent(kind: .wheelDown, x: Int(x), y: Int(y)))
+                default: return nil
+                }
             case KEY_UP: return .up
             case KEY_DOWN: return .down
             case KEY_LEFT: return .left

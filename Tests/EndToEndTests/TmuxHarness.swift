@@ -90,7 +90,9 @@ final class TmuxSession {
     }
 
     @discardableResult
-    func tmux(_ arguments: String...) -> Spawn.Result { Spawn.run(["tmux", "-S", socket] + arguments) }
+    func tmux(_ arguments: String...) -> Spawn.Result { tmux(arguments) }
+    @discardableResult
+    func tmux(_ arguments: [String]) -> Spawn.Result { Spawn.run(["tmux", "-S", socket] + arguments) }
 
     /// The visible screen as text, or with colour escapes (`-e`).
     func screen(colors: Bool = false) -> String {

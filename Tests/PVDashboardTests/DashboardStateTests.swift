@@ -128,6 +128,8 @@ import Testing
         #expect(s.view == .latency)
         _ = s.apply(.character("t"))
         #expect(s.view == .cpus)
+        _ = s.apply(.character("t"))
+        #expect(s.view == .timeSeries)
         _ = s.apply(.character("t")); _ = s.apply(.character("t"))
         #expect(s.view == .overview)
         _ = s.apply(.character("T"))
@@ -248,8 +250,8 @@ import Testing
 
     @Test func quitWorksFromEveryScreen() {
         let overlays: [DashboardState.Overlay?] = [
-            nil, .help(scroll: 3), .backends(ToggleMenu(title: "", items: [.init(label: "a", isOn: true)])),
-            .kvmFeatures(ToggleMenu(title: "", items: [.init(label: "a", isOn: true)])), .filter(FilterForm(filter: EventFilter())),
+            nil, .help(scroll: 3), .backends(ToggleMenu(title: "", items: [.init(key: "a", label: "a", isOn: true)])),
+            .kvmFeatures(ToggleMenu(title: "", items: [.init(key: "a", label: "a", isOn: true)])), .filter(FilterForm(filter: EventFilter())),
         ]
         for overlay in overlays {
             for key: Input in [.function(10), .interrupt, .character("\u{03}")] {
@@ -262,6 +264,11 @@ import Testing
         var typing = Fixtures.state { $0.overlay = .filter(FilterForm(filter: EventFilter())) }
         _ = typing.apply(.down); _ = typing.apply(.down)
         #expect(typing.apply(.character("q")) == [])  // the process field takes q as text
+        // The search line takes q as text too; F10 and Ctrl-C still quit from it.
+        var searching = Fixtures.state { $0.overlay = .search("mmu") }
+        #expect(searching.apply(.character("q")) == [])
+        #expect(searching.overlay == .search("mmuq"))
+        #expect(searching.apply(.function(10)) == [.quit])
     }
 
     @Test func resizeAndUnknownKeysChangeNothing() {
@@ -282,9 +289,12 @@ import Testing
     @Test func demoDirectorWalksTheViewsAndMovesOn() {
         var d = DemoDirector(traceCount: 2)
         #expect(d.inputs(elapsedSeconds: 1) == [])
-        #expect(d.inputs(elapsedSeconds: 13) == [.character("x"), .character("x")])
+        #expect(d.inputs(elapsedSeconds: 13) == [.character("x"), .character("."), .character(" ")])
         #expect(d.inputs(elapsedSeconds: 13) == [])
         #expect(!d.wantsNextTrace(elapsedSeconds: 20))
+        // A trace that ended early keeps its place until the tour is over.
+        #expect(!d.wantsNextTrace(elapsedSeconds: 20, finished: true))
+        #expect(d.wantsNextTrace(elapsedSeconds: 47, finished: true))
         #expect(d.wantsNextTrace(elapsedSeconds: DemoDirector.secondsPerTrace))
         #expect(d.nextTrace() == 1)
         #expect(d.nextTrace() == 0)

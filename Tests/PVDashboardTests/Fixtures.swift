@@ -76,6 +76,13 @@ enum Fixtures {
         return (r, r.snapshot())
     }
 
+    /// `widget` drawn into a fresh `width`×`height` buffer.
+    static func render(_ widget: some Widget, _ width: Int, _ height: Int) -> CellBuffer {
+        var b = CellBuffer(width: width, height: height)
+        widget.render(b.area, into: &b)
+        return b
+    }
+
     static func state(_ configure: (inout DashboardState) -> Void = { _ in }) -> DashboardState {
         var s = DashboardState(configuration: ReplayConfiguration(options: BackendOptions(cpuCount: 2)),
                                profiles: ["modern-2020", "vtx-2006"])

@@ -184,3 +184,30 @@ import Testing
         #expect(HelpOverlay.lines.contains { $0.contains("1 syscall") })
     }
 }
+
+extension LayoutFitTests {
+    @Test func everyViewShowsItsPanelAndAWholeKeyBarAtEverySize() throws {
+        var snapshot = try Self.worstCaseSnapshot()
+        snapshot.stepped = SteppedEvent(positionNanoseconds: 1, cpu: 0, task: "make-1", name: "schedSwitch",
+                                        fields: "prevPid=1 prevState=1 nextPid=2", line: 9,
+                                        ops: snapshot.engines.map { _ in
+                                            [PricedOp(op: .write_cr3, count: 1, kind: .hypercall, action: "", cycles: 900,
+                                                      transitions: [.init(kind: .hypercall, name: "mmuext_op", count: 1)],
+                                                      flushedEntries: 0)] })
+        let panel: [DashboardState.View: String] = [
+            .overview: "┌ latency ·", .latency: "┌ latency ·", .cpus: "┌ per CPU", .timeSeries: "┌ time series",
+            .headline: "extra cycles beyond native", .step: "┌ step",
+        ]
+        let barWords = Set(KeyMap.bindings.compactMap(\.bar).map { $0.key + $0.label } + ["SpacePlay"])
+        for (w, h) in Self.sizes {
+            for view in DashboardState.View.allCases {
+                let b = frame(snapshot, w, h) { $0.view = view }
+                #expect(b.text.contains(panel[view]!), "\(view) at \(w)×\(h)")
+                if view == .step { #expect(b.text.contains("write_cr3") && b.text.contains("mmuext_op"), "step at \(w)×\(h)") }
+                for word in b.line(h - 1).split(separator: " ") {
+                    #expect(barWords.contains(String(word)), "key bar word \(word) cut at \(w)×\(h)")
+                }
+            }
+        }
+    }
+}

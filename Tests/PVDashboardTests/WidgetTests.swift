@@ -6,11 +6,7 @@ import Testing
 @Suite struct WidgetTests {
     let theme = Theme.dark
 
-    func render(_ w: some Widget, _ width: Int, _ height: Int) -> CellBuffer {
-        var b = CellBuffer(width: width, height: height)
-        w.render(b.area, into: &b)
-        return b
-    }
+    func render(_ w: some Widget, _ width: Int, _ height: Int) -> CellBuffer { Fixtures.render(w, width, height) }
 
     @Test func headerShowsTracePlayStateTimeAndProfile() {
         let s = Fixtures.state { $0.setSpeed(4) }
@@ -303,12 +299,12 @@ import Testing
         #expect(b.text.contains("Latency is simulated"))
         let top = render(HelpOverlay(scroll: 0, theme: theme), 100, 40)
         #expect(top.text.contains("perf kvm stat report's table"))
-        let keys = render(HelpOverlay(scroll: 12, theme: theme), 100, 40)
+        let keys = render(HelpOverlay(scroll: 24, theme: theme), 100, 40)
         #expect(keys.text.contains("q F10 Ctrl-C  quit"))
     }
 
     @Test func menusShowCheckboxesAndTheCursor() {
-        let menu = ToggleMenu(title: "Backends beside native", items: [.init(label: "xen-pv", isOn: true), .init(label: "kvm", isOn: false)])
+        let menu = ToggleMenu(title: "Backends beside native", items: [.init(key: "xen-pv", label: "xen-pv", isOn: true), .init(key: "kvm", label: "kvm", isOn: false)])
         let b = render(ToggleMenuOverlay(menu: menu, theme: theme), 60, 12)
         #expect(b.text.contains(" 1 [x] xen-pv"))
         #expect(b.text.contains(" 2 [ ] kvm"))

@@ -3,8 +3,9 @@ import PVReplay
 
 /// The per-CPU view (kvm_stat's per-vCPU and xenalyze's per-vcpu summaries): for each CPU of
 /// the trace, native's simulated time on it and each engine's slowdown on the same CPU, with a
-/// bar of the extra time against the largest. The engines keep transitions per engine, not per
-/// CPU, so the panel shows time, not which transitions each CPU made.
+/// bar of the extra time against the largest, or, where the engine made transitions on that
+/// CPU, its top transitions there with their share of the CPU's transitions (xenalyze's
+/// per-vcpu summary).
 public struct CPUPanel: Widget {
     public var engines: [EngineSnapshot]
     public var theme: Theme
@@ -20,9 +21,26 @@ public struct CPUPanel: Widget {
         return base > 0 ? engines[e].metrics.cpuClockNanoseconds[cpu] / base : nil
     }
 
+    /// `MSR_WR 63% HLT 21%`: the engine's most frequent transitions on `cpu` and their share
+    /// of its transitions there, as many whole entries as fit in `width`.
+    public static func topTransitions(_ engine: EngineSnapshot, cpu: Int, width: Int) -> String {
+        let counts = engine.metrics.transitionCounts(cpu: cpu)
+        let total = counts.reduce(0, &+)
+        guard total > 0, width >= 8 else { return "" }
+        let ranked = counts.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+        var text = ""
+        for (id, n) in ranked.prefix(3) {
+            let name = Labels.abbreviations[engine.descriptor.transitions[id].name] ?? engine.descriptor.transitions[id].name
+            let entry = (text.isEmpty ? "" : " ") + name + " " + Format.percent(Double(n), of: Double(total))
+            if text.count + entry.count > width { break }
+            text += entry
+        }
+        return text
+    }
+
     public func render(_ area: Rect, into buffer: inout CellBuffer) {
         guard area.width >= 30, area.height >= 4, let native = engines.first else { return }
-        buffer.box(area, title: "per CPU", rightTitle: "slowdown on each CPU vs native's simulated time there",
+        buffer.box(area, title: "per CPU", rightTitle: "slowdown on each CPU vs native's time there · top transitions",
                    border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
         let inner = area.inner
         let cpus = native.metrics.cpuClockNanoseconds.count
@@ -50,7 +68,10 @@ public struct CPUPanel: Widget {
                 let text = Format.slowdown(s) + " "
                 let after = buffer.put(text, x: cell.x, y: y, style: s > 1.0005 ? theme.worse : theme.better, clip: cell)
                 let barWidth = cell.maxX - after - 1
-                if barWidth >= 2, largest > 0, s > 1 {
+                let top = Self.topTransitions(engines[e], cpu: c, width: barWidth)
+                if !top.isEmpty {
+                    buffer.put(top, x: after, y: y, style: theme.text, clip: cell)
+                } else if barWidth >= 2, largest > 0, s > 1 {
                     buffer.put(Format.bar((s - 1) / largest, width: barWidth), x: after, y: y, style: theme.engineBar(e), clip: cell)
                 }
             }

@@ -16,17 +16,11 @@ public struct KeyBar: Widget {
         case .filter:
             return [("↑↓", "Field", 1), ("←→", "Change", 0), ("type", "Process", 2), ("Enter", "Apply", 0),
                     ("Esc", "Cancel", 0), ("F10", "Quit", 0)]
+        case .search:
+            return [("Enter", "Find", 0), ("Esc", "Cancel", 0)]
         case nil:
-            // Tab stays at 80 columns: it is how the counters and batching pages are reached there.
-            var items: [(key: String, label: String, priority: Int)] = [
-                ("F1", "Help", 0), ("Space", state.playing ? "Pause" : "Play", 1), (".", "Step", 3),
-                ("+-", "Speed", 2), ("←→", "Seek", 3), ("Tab", "Panel", 1), ("b", "Backends", 4), ("v", "Class", 4),
-                ("t", "View", 5), ("k", "What-if", 6), ("p", "Profile", 6), ("f", "Filter", 5)]
-            if !state.configuration.filter.isEmpty { items.append(("c", "Clear", 5)) }
-            if state.focus == .counters { items.append(("↑↓", "Rows", 2)) }
-            items += [("e", "Engine", 7), ("x", "Drill", 7), ("o", "Sort", 7), ("T", "Theme", 9),
-                      ("l", "Loop", 8), ("r", "Reset", 8), ("q", "Quit", 0)]
-            return items
+            return KeyMap.barItems(countersFocused: state.focus == .counters, filterSet: !state.configuration.filter.isEmpty,
+                                   playing: state.playing)
         }
     }
 

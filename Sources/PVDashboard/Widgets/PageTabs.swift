@@ -6,6 +6,9 @@ public struct PageTabs: Widget {
 
     public init(focus: DashboardState.Focus, theme: Theme) { self.focus = focus; self.theme = theme }
 
+    /// The ` Tab ` lead before the first tab (`DashboardLayout` places the tabs for the mouse).
+    static let leadWidth = 5
+
     public func render(_ area: Rect, into buffer: inout CellBuffer) {
         guard !area.isEmpty else { return }
         let row = area.row(0)

@@ -1,49 +1,55 @@
-import PVDashboard
 import PVKernel
 import PVReplay
 
 /// htop's ScreenManager_run without its drawing: each frame advance the replay to where the
 /// play clock says (bounded by an event budget so a frame never stalls), redraw when something
-/// changed, and let one `wget_wch` with a timeout both wait for keys and pace the frames.
-final class DashboardLoop {
-    static let frameNanoseconds: UInt64 = 33_000_000   // ~30 fps
+/// changed, and let one read with a timeout both wait for keys and pace the frames. It talks to
+/// a `TerminalIO`, so the whole loop (speed, pause, step, seek, demo, resize) runs in tests.
+public final class DashboardSession {
+    public static let frameNanoseconds: UInt64 = 33_000_000   // ~30 fps
     /// Wall time the replay may take per frame before the budget shrinks.
     static let advanceTargetNanoseconds: UInt64 = 15_000_000
     static let maxSpeedAdvanceTargetNanoseconds: UInt64 = 26_000_000
     /// Snapshots (and so redraws while playing) at 10 Hz; keys still redraw at once.
-    static let snapshotNanoseconds: UInt64 = 100_000_000
+    public static let snapshotNanoseconds: UInt64 = 100_000_000
+    /// A pipe, FIFO or device input is read once: opening it again would block in open().
+    public static let notReopenable = "input is a pipe or device: it cannot be read again (no reset, no seek back)"
 
-    private let terminal: Terminal
-    private var replay: ReplayControl
-    private var state: DashboardState
+    private let terminal: any TerminalIO
+    public private(set) var replay: ReplayControl
+    public private(set) var state: DashboardState
     private let demo: DemoPlaylist?
     private var director: DemoDirector?
-    private var demoStart: ContinuousClock.Instant
+    private var demoStart: UInt64
     private let exitWhen: DashboardExit?
+    /// A terminating signal seen since the last frame (the CLI's handler), as its number.
+    private let pendingSignal: () -> Int32?
 
     private var eventBudget = 5_000
     private var budgetSinceSnapshot = 0
     private var lastAdvanceNanoseconds: UInt64 = 0
-    private var lastSnapshotAt: ContinuousClock.Instant
-    private var snapshot: Snapshot
+    private var lastSnapshotAt: UInt64
+    public private(set) var snapshot: Snapshot
     /// Rates compare the current snapshot with one taken about a second earlier (kvm_stat's
     /// CurAvg): `rateBase` is that older one, `rateNext` the candidate replacing it.
     private var rateBase: Snapshot?
     private var rateNext: Snapshot?
-    private var rateNextTakenAt: ContinuousClock.Instant
-    private let clock = ContinuousClock()
+    private var rateNextTakenAt: UInt64
 
-    init(terminal: Terminal, replay: ReplayControl, options: DashboardOptions) {
+    public init(terminal: any TerminalIO, replay: ReplayControl, options: DashboardOptions,
+                pendingSignal: @escaping () -> Int32? = { nil }) {
         self.terminal = terminal
         self.replay = replay
+        self.pendingSignal = pendingSignal
         state = DashboardState(configuration: replay.configuration, profiles: options.profiles,
                                theme: options.theme, speed: options.speed)
         demo = options.demo
         exitWhen = options.exitWhen
         director = options.demo.map { DemoDirector(traceCount: max($0.traces.count, 1)) }
-        demoStart = clock.now
-        rateNextTakenAt = clock.now
-        lastSnapshotAt = clock.now
+        let now = terminal.nowNanoseconds
+        demoStart = now
+        rateNextTakenAt = now
+        lastSnapshotAt = now
         snapshot = replay.snapshot()
         _ = state.observe(snapshot)
         if director != nil {
@@ -53,21 +59,20 @@ final class DashboardLoop {
     }
 
     /// Runs until quit or a terminating signal; returns the exit status (0, or 128 + signal).
-    func run() throws -> Int32 {
-        var lastTick = clock.now
+    public func run() throws -> Int32 {
+        var lastTick = terminal.nowNanoseconds
         var nextTick = lastTick
         var dirty = true
         var lastSize = terminal.size
         while true {
-            if let sig = Signals.take() { return 128 + sig }
-            let now = clock.now
+            if let sig = pendingSignal() { return 128 + sig }
+            let now = terminal.nowNanoseconds
             // As fast as possible: never sleep while there is trace left; the event budget
             // alone paces the frames (draws still follow the 10 Hz snapshots).
             let busy = state.isMaxSpeed && state.playing && !replay.isFinished
             if now >= nextTick || busy {
                 // After a stall (^Z, a slow frame) do not catch up: at most 100 ms count.
-                let elapsed = min(UInt64((now - lastTick).components.attoseconds / 1_000_000_000)
-                                  + UInt64((now - lastTick).components.seconds) * 1_000_000_000, 100_000_000)
+                let elapsed = min(now &- lastTick, 100_000_000)
                 lastTick = now
                 // The play clock itself is not drawn: redraw for new data or a status change.
                 let before = (snapshot.eventsReplayed, snapshot.positionNanoseconds, state.status, state.view)
@@ -77,7 +82,7 @@ final class DashboardLoop {
                 if before != (snapshot.eventsReplayed, snapshot.positionNanoseconds, state.status, state.view) {
                     dirty = true
                 }
-                nextTick = now + .nanoseconds(Int64(DashboardLoop.frameNanoseconds))
+                nextTick = now + Self.frameNanoseconds
             }
             if terminal.size != lastSize { lastSize = terminal.size; dirty = true }
             if dirty {
@@ -89,9 +94,10 @@ final class DashboardLoop {
                 default: break
                 }
             }
-            let wait = nextTick - clock.now
-            let waitMilliseconds = busy ? 0 : max(Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000), 0)
-            guard let input = terminal.readKey(timeoutMilliseconds: waitMilliseconds) else { continue }
+            let current = terminal.nowNanoseconds
+            let waitMilliseconds = busy || nextTick <= current ? 0 : Int((nextTick - current) / 1_000_000)
+            guard let raw = terminal.readInput(timeoutMilliseconds: waitMilliseconds) else { continue }
+            guard let input = resolveMouse(raw) else { continue }
             dirty = true
             if director != nil && input != .resize {
                 // Any key takes over from the demo (and still does what it says).
@@ -105,8 +111,18 @@ final class DashboardLoop {
             }
             // A key shows the replay as it is now, not as of the last 10 Hz snapshot (a pause
             // must not move the numbers once more afterwards).
-            if commands.isEmpty && input != .resize { takeSnapshot(clock.now) }
+            if commands.isEmpty && input != .resize { takeSnapshot(terminal.nowNanoseconds) }
         }
+    }
+
+    /// A press becomes what the frame drew under it (an engine column, a panel, a counter
+    /// row, a tab); a press on nothing is dropped. Other inputs pass through.
+    private func resolveMouse(_ input: Input) -> Input? {
+        guard case .mouse(let m) = input, m.kind == .press else { return input }
+        guard state.overlay == nil else { return nil }
+        let (w, h) = terminal.size
+        let layout = DashboardView.layout(snapshot: snapshot, state: state, area: Rect(x: 0, y: 0, width: w, height: h))
+        return layout.target(x: m.x, y: m.y, counterRows: state.counterRowCount, cursor: state.counterCursor).map { .click($0) }
     }
 
     private func draw() {
@@ -121,11 +137,11 @@ final class DashboardLoop {
     /// `snapshotNanoseconds`: copying the engines' metrics makes each engine copy every
     /// histogram it touches afterwards (copy-on-write), which at 30 snapshots a second was a
     /// quarter of the CPU (perf: memmove under Engine.price).
-    private func advanceFrame(_ now: ContinuousClock.Instant) throws {
+    private func advanceFrame(_ now: UInt64) throws {
         if state.playing, !replay.isFinished {
-            let started = clock.now
+            let started = terminal.nowNanoseconds
             try replay.advance(toTraceTime: state.traceTarget, eventBudget: eventBudget)
-            let took = nanoseconds(clock.now - started)
+            let took = terminal.nowNanoseconds &- started
             budgetSinceSnapshot += eventBudget
             lastAdvanceNanoseconds = took
             if took > advanceTarget {
@@ -134,7 +150,7 @@ final class DashboardLoop {
                 eventBudget = max(Int(scaled), 100)
             }
         }
-        guard now - lastSnapshotAt >= .nanoseconds(Int64(DashboardLoop.snapshotNanoseconds)) || replay.isFinished != snapshot.finished
+        guard now &- lastSnapshotAt >= Self.snapshotNanoseconds || replay.isFinished != snapshot.finished
         else { return }
         takeSnapshot(now)
     }
@@ -142,7 +158,7 @@ final class DashboardLoop {
     /// Reads the replay's snapshot; when the advances since the last one used (nearly) all
     /// their budget the replay is behind the clock: grow the budget if there is time, and let
     /// the state pull its clock back rather than build a backlog.
-    private func takeSnapshot(_ now: ContinuousClock.Instant) {
+    private func takeSnapshot(_ now: UInt64) {
         let eventsBefore = snapshot.eventsReplayed
         snapshot = replay.snapshot()
         lastSnapshotAt = now
@@ -154,26 +170,18 @@ final class DashboardLoop {
         }
         budgetSinceSnapshot = 0
         for command in state.observe(snapshot, budgetExhausted: exhausted) { try? execute(command) }
-        updateRates()
+        updateRates(now)
     }
 
     /// Wall time the replay may take per frame: at max speed most of the frame (the point is
     /// to finish), otherwise under half, so keys and redraws stay prompt.
     private var advanceTarget: UInt64 {
-        state.isMaxSpeed ? DashboardLoop.maxSpeedAdvanceTargetNanoseconds : DashboardLoop.advanceTargetNanoseconds
+        state.isMaxSpeed ? Self.maxSpeedAdvanceTargetNanoseconds : Self.advanceTargetNanoseconds
     }
 
-    private func nanoseconds(_ d: Duration) -> UInt64 {
-        UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
-    }
-
-    /// A pipe, FIFO or device input is read once: opening it again would block in open().
-    static let notReopenable = "input is a pipe or device: it cannot be read again (no reset, no seek back)"
-
-    private func updateRates() {
-        let now = clock.now
+    private func updateRates(_ now: UInt64) {
         guard let next = rateNext else { rateNext = snapshot; rateNextTakenAt = now; return }
-        if now - rateNextTakenAt >= .seconds(1), snapshot.positionNanoseconds > next.positionNanoseconds {
+        if now &- rateNextTakenAt >= 1_000_000_000, snapshot.positionNanoseconds > next.positionNanoseconds {
             rateBase = next
             rateNext = snapshot
             rateNextTakenAt = now
@@ -215,15 +223,15 @@ final class DashboardLoop {
     }
 
     /// Plays the demo script; returns true when it changed something.
-    private func runDemo(_ now: ContinuousClock.Instant) throws -> Bool {
+    private func runDemo(_ now: UInt64) throws -> Bool {
         guard var d = director, let demo else { return false }
-        let elapsed = Double((now - demoStart).components.seconds) + Double((now - demoStart).components.attoseconds) / 1e18
+        let elapsed = Double(now &- demoStart) / 1e9
         var changed = false
         for input in d.inputs(elapsedSeconds: elapsed) {
             for command in state.apply(input) where command != .quit { try execute(command) }
             changed = true
         }
-        if d.wantsNextTrace(elapsedSeconds: elapsed) || (snapshot.finished && elapsed > 8) {
+        if d.wantsNextTrace(elapsedSeconds: elapsed, finished: snapshot.finished) {
             let index = d.nextTrace()
             if demo.traces.isEmpty {
                 try replay.restart()   // no bundled traces: loop the one given
