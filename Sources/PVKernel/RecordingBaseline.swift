@@ -78,7 +78,7 @@ public enum RecordingEnvironment: Sendable, Equatable {
 public protocol RecordingPricer: AnyObject {
     /// Nanoseconds the recording environment spent in this expansion's ops (with the indirect
     /// cost of its transitions).
-    func nanoseconds(of expansion: Expansion, eventIndex: UInt64) -> Double
+    func nanoseconds(of expansion: ExpansionView, eventIndex: UInt64) -> Double
     /// Its extra time per ns of execution, by mode (TLB misses under its paging).
     var overheadPerNanosecond: [Double] { get }
 }
@@ -99,7 +99,7 @@ public final class BackendPricer<B: Backend>: RecordingPricer {
         self.time = time
     }
 
-    public func nanoseconds(of expansion: Expansion, eventIndex: UInt64) -> Double {
+    public func nanoseconds(of expansion: ExpansionView, eventIndex: UInt64) -> Double {
         guard !expansion.segments.isEmpty else { return 0 }
         // The same seed as every engine's: the recording KVM draws the same coins as a kvm engine.
         ledger.reseed(eventIndex &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03)
@@ -160,6 +160,10 @@ public final class RecordedTimeline {
     }
 
     public func step(_ event: KernelEvent, _ expansion: Expansion, eventIndex: UInt64) -> RecordedStep {
+        expansion.withView { step(event, $0, eventIndex: eventIndex) }
+    }
+
+    public func step(_ event: KernelEvent, _ expansion: ExpansionView, eventIndex: UInt64) -> RecordedStep {
         let cpu = Int(event.cpu)
         if cpu >= last.count {
             let add = cpu + 1 - last.count

@@ -25,10 +25,11 @@ public final class Replay: ReplayControl {
     @exclusivity(unchecked) private var kernel: Kernel
     @exclusivity(unchecked) private var engines: [any PricingEngine] = []
     @exclusivity(unchecked) private var expansion = Expansion()
-    /// Expanded events waiting for the engines (priced together, engines across the cores).
-    @exclusivity(unchecked) private var pending = PricingBatch()
-    /// Threads pricing engines at once (1 = one event at a time on the calling thread).
-    public let pricingThreads: Int
+    /// Expanded events waiting for the engines: priced a batch at a time, in the background
+    /// while the next batch is read, the engines across the cores.
+    private let pricing: PricingPipeline
+    /// Threads pricing engines at once (1 = everything on the calling thread, in turn).
+    public var pricingThreads: Int { pricing.threads }
     @exclusivity(unchecked) private var lookahead: KernelEvent?
     private var timeline: RecordedTimeline?
     /// Why the recording environment is what it is (provenance, or the command line).
@@ -52,7 +53,7 @@ public final class Replay: ReplayControl {
                 loadProfile: @escaping (String) throws -> CostProfile = CostProfile.load,
                 open: @escaping () throws -> any TraceSource) throws {
         self.makeBackend = makeBackend
-        self.pricingThreads = max(pricingThreads, 1)
+        self.pricing = PricingPipeline(threads: pricingThreads)
         self.profileLoader = loadProfile
         self.name = name
         self.configuration = configuration
@@ -70,7 +71,7 @@ public final class Replay: ReplayControl {
 
     /// Build engines at the first event (their clocks start there).
     private func start() throws {
-        pending.removeAll()
+        pricing.reset()
         isFinished = false
         eventIndex = 0
         lookahead = try nextEvent()
@@ -147,7 +148,8 @@ public final class Replay: ReplayControl {
             lookahead = try nextEvent()
             if lookahead == nil { finishEngines() }
         }
-        pricePending()
+        // What is still unpriced is priced before anyone reads the engines (snapshot,
+        // takeWindows), so the pricing may go on behind the caller's back until then.
     }
 
     public func step() throws {
@@ -267,8 +269,9 @@ public final class Replay: ReplayControl {
         if let cpu = filter.cpu, Int(event.cpu) != cpu { return }
         if let pid = matchedPid, event.pid != pid { return }
         if let comm = matchedComm, event.commID != comm { return }
-        let slot = pending.reserve(event, eventIndex: eventIndex)
-        try pending.withExpansion(slot) { expansion in
+        let batch = pricing.filling
+        let slot = batch.reserve(event, eventIndex: eventIndex)
+        try batch.withExpansion(slot) { expansion in
             if case let .marker(textID) = event.kind {
                 do {
                     try kernel.expandMarker(source.strings[textID], event: event, into: &expansion)
@@ -283,14 +286,13 @@ public final class Replay: ReplayControl {
                 expansion.segments.removeAll { $0.eventClass != only }
             }
         }
-        guard let timeline else { pending.dropLast(); return }
-        // The recording environment's time line runs here, in trace order; engines price later.
-        pending.setStep(slot, timeline.step(event, pending.expansion(slot), eventIndex: eventIndex))
-        if pending.isFull { pricePending() }
+        guard let timeline else { batch.dropLast(); return }
+        if batch.isFull { pricing.submit(engines, timeline: timeline) }
     }
 
     private func pricePending() {
-        pending.price(engines, threads: pricingThreads)
+        guard let timeline else { return }
+        pricing.drain(engines, timeline: timeline)
     }
 
     private func finishEngines() {

@@ -113,6 +113,26 @@ struct LineBytes {
         return k > start ? v : nil
     }
 
+    /// The value of exactly six decimal digits at `k` followed by a non-digit (ftrace's
+    /// microseconds, `%06lu` in trace_print_time), read in one 8-byte load without a branch
+    /// per digit (the SWAR digit combine); nil otherwise, for the byte loop to take over.
+    @inline(__always) static func sixDigits(_ b: LineBytes, at k: Int) -> UInt64? {
+        guard k >= 0, k + 8 <= b.count else { return nil }
+        let raw = UInt64(littleEndian: UnsafeRawPointer(b.base + k).loadUnaligned(as: UInt64.self))
+        let six: UInt64 = 0x0000_ffff_ffff_ffff
+        let digits = raw & six
+        // Each of the six bytes in 0x30…0x39: its high nibble 3, and still 3 after adding 6.
+        guard digits & 0x0000_f0f0_f0f0_f0f0 == 0x0000_3030_3030_3030,
+              (digits &+ 0x0000_0606_0606_0606) & 0x0000_f0f0_f0f0_f0f0 == 0x0000_3030_3030_3030,
+              !isDigit(UInt8(truncatingIfNeeded: raw >> 48)) else { return nil }
+        // Two leading zero digits make eight; first digit in the low byte (little endian).
+        var x = (digits &- 0x0000_3030_3030_3030) << 16
+        x = (x &* 10 &+ (x >> 8)) & 0x00ff_00ff_00ff_00ff
+        x = (x &* 100 &+ (x >> 16)) & 0x0000_ffff_0000_ffff
+        x = (x &* 10000 &+ (x >> 32)) & 0xffff_ffff
+        return x
+    }
+
     func signedDecimal(_ k: inout Int) -> Int64? {
         var negative = false
         if self[k] == 0x2d { negative = true; k += 1 } else if self[k] == 0x2b { k += 1 }

@@ -81,7 +81,7 @@ enum KnownForeignFormat {
 
 /// A stream whose first bytes can be looked at before the reader starts (format detection
 /// on a pipe or a decompressor cannot seek back).
-final class PeekableByteStream: ByteStream {
+final class PeekableByteStream: MappableByteStream {
     /// Enough for a few hundred lines: perf script's first event line, a JSON export's keys.
     static let sniffBytes = 16 * 1024
     private let source: ByteStream
@@ -110,6 +110,17 @@ final class PeekableByteStream: ByteStream {
             return n
         }
         return try source.read(into: buffer)
+    }
+
+    /// The source's mapping, from the first byte not yet read here (those peeked sit just
+    /// before the source's position).
+    func mapRemainder() -> UnsafeRawBufferPointer? {
+        guard let source = source as? MappableByteStream, let rest = source.mapRemainder(),
+              let base = rest.baseAddress else { return nil }
+        let unread = pending.count - offset
+        pending = []
+        offset = 0
+        return UnsafeRawBufferPointer(start: base - unread, count: rest.count + unread)
     }
 
     func close() { source.close() }

@@ -186,7 +186,7 @@ import PVTrace
         let ns: Double
         let overheadPerNanosecond: [Double]
         init(ns: Double, overhead: Double) { self.ns = ns; overheadPerNanosecond = [overhead, overhead, 0] }
-        func nanoseconds(of expansion: Expansion, eventIndex: UInt64) -> Double { expansion.isEmpty ? 0 : ns }
+        func nanoseconds(of expansion: ExpansionView, eventIndex: UInt64) -> Double { expansion.isEmpty ? 0 : ns }
     }
 
     @Test func theTimelineRemovesTheRecordingCostsAndCarriesWhatAGapCannotHold() {
