@@ -65,9 +65,12 @@ final class PerfScriptLineStream: ByteStream {
     private var output: [UInt8] = []
     private var outputStart = 0
     private var atEOF = false
-    private static let chunk = 256 * 1024
+    static let chunk = 256 * 1024
 
     init(_ source: ByteStream) { self.source = source }
+
+    /// Input bytes held waiting for their line's end: at most a long line plus a chunk.
+    var bufferedInputBytes: Int { input.count - inputStart }
 
     func close() { source.close() }
 
