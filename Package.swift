@@ -5,6 +5,7 @@ let package = Package(
     name: "pvtop",
     products: [
         .executable(name: "pvtop", targets: ["pvtop"]),
+        .library(name: "PVRecord", targets: ["PVRecord"]),
         .library(name: "PVReplay", targets: ["PVReplay"]),
         .library(name: "PVDashboard", targets: ["PVDashboard"]),
     ],
@@ -23,7 +24,11 @@ let package = Package(
         // libtracefs 1.6.4 on Debian 12): trace.dat in and out, event formats, tracefs instances.
         .systemLibrary(name: "CTraceCmd", path: "Sources/CTraceCmd", pkgConfig: "libtracecmd",
                        providers: [.apt(["libtracecmd-dev", "libtraceevent-dev", "libtracefs-dev"])]),
+        // Reading and inspecting traces: no side effects beyond opening the input.
         .target(name: "PVTrace", dependencies: ["CDecompress", "CTraceCmd"]),
+        // Making traces: tracefs instances, child processes, signals, the recorder, the
+        // synthetic workloads and the live sources (which read what they record).
+        .target(name: "PVRecord", dependencies: ["PVTrace", "CTraceCmd"]),
         .target(name: "PVKernel", dependencies: [
             "PVTrace",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -37,12 +42,13 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "pvtop", dependencies: [
-            "PVTrace", "PVKernel", "PVReplay", "PVDashboard", "CNCurses",
+            "PVTrace", "PVRecord", "PVKernel", "PVReplay", "PVDashboard", "CNCurses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "PVTraceTests", dependencies: ["PVTrace"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PVRecordTests", dependencies: ["PVRecord", "PVTrace"]),
         .testTarget(name: "PVKernelTests", dependencies: ["PVKernel", "PVTrace"]),
-        .testTarget(name: "PVReplayTests", dependencies: ["PVReplay", "PVKernel", "PVTrace"]),
+        .testTarget(name: "PVReplayTests", dependencies: ["PVReplay", "PVKernel", "PVTrace", "PVRecord"]),
         .testTarget(name: "PVDashboardTests", dependencies: ["PVDashboard", "PVReplay", "PVKernel"]),
         // Depends on the executable so `swift test` builds the binary it drives.
         .testTarget(name: "EndToEndTests", dependencies: ["pvtop"]),

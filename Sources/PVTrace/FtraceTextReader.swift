@@ -58,7 +58,7 @@ public final class FtraceTextReader: TraceSource {
 
     static let defaultBufferBytes = 256 * 1024
     /// Warnings kept for display; the count goes on.
-    static let keptWarnings = 20
+    public static let keptWarnings = 20
     /// Without one parseable event among this many non-comment lines the input is not a trace.
     static let maxLinesBeforeFirstEvent = 1000
     /// CONFIG_NR_CPUS is at most 8192 (arch/x86/Kconfig): a larger CPU number is garbage.

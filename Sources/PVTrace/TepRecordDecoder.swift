@@ -3,13 +3,13 @@ import CTraceCmd
 /// Binary ftrace records (`struct tep_record`) → `KernelEvent`s, with each event's fields read
 /// through libtraceevent from the event's format (`tep_find_field` once per event id, then
 /// `tep_read_number_field` per record), never by printing text and parsing it back.
-/// Shared by `TraceDatReader` (trace.dat) and `RawLiveTraceSource` (tracefs raw buffers).
-final class TepRecordDecoder {
-    let strings: StringTable
+/// Shared by `TraceDatReader` (trace.dat) and PVRecord's `RawLiveTraceSource` (tracefs raw buffers).
+public final class TepRecordDecoder {
+    public let strings: StringTable
     /// Why the last `decode` returned nil, when it was a problem with the input.
-    private(set) var problem: String?
+    public private(set) var problem: String?
     /// Records of events the model does not use, by event name.
-    private(set) var otherEvents: [String: UInt64] = [:]
+    public private(set) var otherEvents: [String: UInt64] = [:]
     /// Keyed by source key << 32 | event id.
     private var plans: [Int: EventPlan] = [:]
     private var comms: [Int32: UInt32] = [:]
@@ -20,7 +20,7 @@ final class TepRecordDecoder {
     private static let flagSoftIRQ: Int32 = 0x10
     private static let flagNMI: Int32 = 0x40
 
-    init(strings: StringTable) { self.strings = strings }
+    public init(strings: StringTable) { self.strings = strings }
 
     /// How one event id is decoded: the model's decoder and its fields, looked up once.
     private final class EventPlan {
@@ -84,7 +84,7 @@ final class TepRecordDecoder {
 
     /// The event of `record`, or nil with `problem` saying why (nil `problem`: not an error).
     /// `key` separates formats of different sources (trace.dat buffers); `line` goes into the event.
-    func decode(_ record: UnsafeMutablePointer<tep_record>, tep: OpaquePointer, key: Int, line: UInt64) -> KernelEvent? {
+    public func decode(_ record: UnsafeMutablePointer<tep_record>, tep: OpaquePointer, key: Int, line: UInt64) -> KernelEvent? {
         problem = nil
         let id = tep_data_type(tep, record)
         guard let plan = plan(for: id, key: key, tep: tep) else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PVKernel
 import PVReplay
+import PVRecord
 import PVTrace
 
 extension Pvtop {
@@ -120,7 +121,7 @@ extension Pvtop.Bench {
         let nanoseconds = try parseDuration(duration)
         let configuration = try engines.configuration()
         let parameters = try KernelParameters.load(engines.kernelModel)
-        RecordingSignals.install()
+        StopSignals.install()
         let child = try command.isEmpty ? nil : ChildProcess.spawn(command, newProcessGroup: true)
         // The workload and everything it forked end with the measurement.
         func endWorkload() {
@@ -130,14 +131,14 @@ extension Pvtop.Bench {
         }
         defer { endWorkload() }
         let deadline = ContinuousClock.now + .nanoseconds(Int64(nanoseconds))
-        let stop: @Sendable () -> Bool = { RecordingSignals.pending != nil || ContinuousClock.now >= deadline }
+        let stop: @Sendable () -> Bool = { StopSignals.pending != nil || ContinuousClock.now >= deadline }
         let source: TraceSource
         do {
             source = capture == .binary
                 ? try RawLiveTraceSource(eventSet: .full, shouldStop: stop)
                 : FtraceTextReader(stream: try LiveTraceStream(eventSet: .full, shouldStop: stop), name: "live")
         } catch let error as RecordingError {
-            throw CLIError(error.description)
+            throw CLIError(error.message)
         }
         func cpuSeconds() -> (user: Double, sys: Double) {
             var u = rusage()

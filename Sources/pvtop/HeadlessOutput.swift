@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PVReplay
+import PVRecord
 import PVTrace
 
 /// `--csv`, `--interval`, `--json`, `--hgrm` and the headless run that writes them, shared by
@@ -38,7 +39,7 @@ struct HeadlessOutput: ParsableArguments {
     /// everything written so far is complete; the exit status is then 128 + signal.
     /// `inputs` are the trace files read, which no output may overwrite.
     func run(_ replay: PVReplay.Replay, inputs: [String] = []) throws {
-        RecordingSignals.install()
+        StopSignals.install()
         signal(SIGPIPE, SIG_IGN) // a closed pipe is EPIPE, handled quietly by OutputFile
         let intervalNs = try parseDuration(interval, option: "--interval", within: Self.intervalRange)
         let csvFile = try csv.map { try OutputFile(path: $0, protecting: inputs) }
@@ -46,7 +47,7 @@ struct HeadlessOutput: ParsableArguments {
         if let hgrm { try makeDirectory(hgrm) }
         let final = try Headless.run(replay, intervalNanoseconds: intervalNs,
                                      emit: csvFile.map { file in { try file.write($0) } },
-                                     shouldStop: { RecordingSignals.pending != nil })
+                                     shouldStop: { StopSignals.pending != nil })
         try csvFile?.commit()
         if let jsonFile {
             try jsonFile.write(Summary.json(final, filter: replay.configuration.filter))
@@ -75,7 +76,7 @@ struct HeadlessOutput: ParsableArguments {
             try out.commit()
         }
         if let line = final.diagnostics.summaryLine { printError("pvtop: " + line) }
-        if let sig = RecordingSignals.pending { throw ExitCode(128 + sig) }
+        if let sig = StopSignals.pending { throw ExitCode(128 + sig) }
     }
 
     /// `mkdir -p` with a one-line error (Foundation's would be a multi-line dump).

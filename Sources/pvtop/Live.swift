@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PVKernel
 import PVReplay
+import PVRecord
 import PVTrace
 
 extension Pvtop {
@@ -11,7 +12,7 @@ extension Pvtop {
             discussion: """
                 Uses its own ftrace instance (never the global buffer), read as raw ring-buffer pages \
                 (--capture binary, the default) or trace_pipe text (--capture text); pvtop's own \
-                threads are not traced. The instance is removed on exit, Ctrl-C, SIGTERM and SIGHUP.
+                threads are not traced. The instance is removed on exit, Ctrl-C, SIGTERM, SIGHUP and SIGQUIT.
                 """)
 
         @OptionGroup var engines: EngineOptions
@@ -40,26 +41,27 @@ extension Pvtop {
                 let configuration = try engines.configuration()
                 let parameters = try KernelParameters.load(engines.kernelModel)
                 let deadline = try duration.map { ContinuousClock.now + .nanoseconds(Int64(try parseDuration($0, option: "--duration", within: Pvtop.Record.durationRange))) }
-                RecordingSignals.install()
+                StopSignals.install()
                 let eventSet = events
                 let capture = self.capture
                 let replay = try PVReplay.Replay(name: "live", configuration: configuration, parameters: parameters,
                                                  restartable: false) {
                     let shouldStop: @Sendable () -> Bool = {
-                        RecordingSignals.pending != nil || deadline.map { ContinuousClock.now >= $0 } == true
+                        StopSignals.pending != nil || deadline.map { ContinuousClock.now >= $0 } == true
                     }
                     do {
                         if capture == .binary {
                             do {
                                 return try RawLiveTraceSource(eventSet: eventSet, shouldStop: shouldStop)
-                            } catch RecordingError.tracefsUnavailable(let why) where why.hasPrefix("libtracefs") {
-                                printError("pvtop live: \(why); reading trace_pipe text instead")
+                            } catch let error as RecordingError {
+                                guard case .rawCaptureUnavailable = error else { throw error }
+                                printError("pvtop live: \(error.message); reading trace_pipe text instead")
                             }
                         }
                         let stream = try LiveTraceStream(eventSet: eventSet, shouldStop: shouldStop)
                         return FtraceTextReader(stream: stream, name: "live")
                     } catch let error as RecordingError {
-                        throw CLIError(error.description)
+                        throw CLIError(error.message)
                     }
                 }
                 if headless || output.isRequested {

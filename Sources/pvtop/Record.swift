@@ -1,4 +1,5 @@
 import ArgumentParser
+import PVRecord
 import PVTrace
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,7 @@ extension Pvtop {
             abstract: "Record a kernel-event trace of a command (or system-wide) with ftrace tracepoints.",
             discussion: """
                 Needs root. Uses its own tracefs instance (instances/pvtop-PID), never the global \
-                buffer, and removes it on exit, error, SIGINT, SIGTERM and SIGHUP. The buffer is read \
+                buffer, and removes it on exit, error, SIGINT, SIGTERM, SIGHUP and SIGQUIT. The buffer is read \
                 after the run, so pvtop does not trace itself. Output is xz/gzip-compressed when FILE \
                 ends in .xz/.gz. Exits with the \
                 command's exit status (128+N if signal N ended it).
@@ -73,7 +74,7 @@ extension Pvtop {
             let recorder = TraceRecorder(
                 options: .init(command: command, duration: duration, eventSet: events, bufferKB: bufferKb,
                                crop: crop, output: output),
-                log: { printError("pvtop record: " + $0) })
+                warn: { printError("pvtop record: " + $0.message) })
             do {
                 let s = try recorder.run()
                 let exit = s.termination.map { ", workload \($0.description)" } ?? ""
@@ -89,9 +90,8 @@ extension Pvtop {
                     printError("pvtop record: interrupted by a second signal \(sig) while writing; instance removed, no trace written")
                     throw ExitCode(128 + sig)
                 }
-                printError("pvtop record: error: \(e.description)")
-                if case .output = e { throw ExitCode(2) }  // every output error is exit 2
-                throw ExitCode(1)
+                printError("pvtop record: error: \(e.message)")
+                throw ExitCode(e.exitStatus)
             }
         }
     }

@@ -1,46 +1,26 @@
 import CNCurses
 import Glibc
+import PVRecord
 import Synchronization
 
-/// Signal handling for the dashboard (signal-safety(7)). Handlers only store into atomics;
-/// the loop reads them, leaves curses mode and exits with 128 + signal.
+/// The dashboard's side of signals (signal-safety(7)): the stop signals are PVRecord's
+/// `StopSignals`, the one system every command uses; what is left here is the terminal's
+/// concern, putting the screen back when the process crashes.
 enum Signals {
-    /// The last INT / TERM / HUP / QUIT received (0 = none).
-    static let pending = Atomic<Int32>(0)
     /// True between newterm and endwin: crash handlers and atexit restore the terminal only then.
     static let cursesActive = Atomic<Bool>(false)
     private static let installed = Atomic<Bool>(false)
 
-    /// SIGQUIT (Ctrl-\\) too: by default it ends in Swift's crash reporter, painted over the
-    /// screen for 30 s; handled like TERM it restores the terminal and exits 128 + 3.
-    static let terminating: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
     static let crashing: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
 
     /// Install before newterm: ncurses only takes over signals still at SIG_DFL, and we want
-    /// INT/TERM/HUP ourselves (its own SIGINT handler exits 1 and skips our cleanup) while it
-    /// keeps WINCH (→ KEY_RESIZE) and TSTP (^Z restores the screen).
+    /// INT/TERM/HUP/QUIT ourselves (its own SIGINT handler exits 1 and skips our cleanup) while
+    /// it keeps WINCH (→ KEY_RESIZE) and TSTP (^Z restores the screen).
     static func install() {
-        // Once per process: a second install would record our own handler as the one to chain to.
-        guard !installed.exchange(true, ordering: .relaxed) else { unblock(); return }
+        StopSignals.install()
         unblock()
-        for sig in terminating {
-            var old = sigaction()
-            sigaction(sig, nil, &old)
-            previousTerminatingActions[Int(sig)] = old
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { sig in
-                Signals.pending.store(sig, ordering: .relaxed)
-                // Chain to a handler installed before ours (`pvtop live`'s RecordingSignals, which
-                // its trace_pipe reader polls): it stops reading, so no read outlives the quit.
-                if let previous = previousTerminatingActions[Int(sig)].__sigaction_handler.sa_handler,
-                   unsafeBitCast(previous, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self) {
-                    previous(sig)
-                }
-            }
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
-            sigaction(sig, &action, nil)
-        }
+        // Once per process: a second install would record our own handler as the one to chain to.
+        guard !installed.exchange(true, ordering: .relaxed) else { return }
         for sig in crashing {
             var old = sigaction()
             sigaction(sig, nil, &old)
@@ -68,25 +48,18 @@ enum Signals {
         }
     }
 
-    /// The process may inherit a mask with these blocked (a libdispatch worker's mask was seen
-    /// once): then SIGTERM and SIGWINCH never arrive.
+    /// The process may inherit a mask with these blocked: then SIGWINCH never arrives.
     static func unblock() {
         var set = sigset_t()
         sigemptyset(&set)
-        for sig in terminating + [SIGWINCH, SIGTSTP, SIGCONT] { sigaddset(&set, sig) }
+        for sig in [SIGWINCH, SIGTSTP, SIGCONT] { sigaddset(&set, sig) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
-    /// The pending terminating signal, cleared.
-    static func take() -> Int32? {
-        let sig = pending.exchange(0, ordering: .relaxed)
-        return sig == 0 ? nil : sig
-    }
+    /// The stop signal received (INT, TERM, HUP, QUIT), if any. Not cleared: `live`'s reader
+    /// polls the same request and must stop too.
+    static func take() -> Int32? { StopSignals.pending }
 }
-
-/// Actions that handled INT / TERM / HUP before ours, indexed by signal number. Safe without a
-/// lock for the same reason as `previousCrashActions` below.
-nonisolated(unsafe) private var previousTerminatingActions: [sigaction] = Array(repeating: sigaction(), count: 65)
 
 /// Actions that handled the crash signals before ours, indexed by signal number.
 /// Safe without a lock: written only in `Signals.install`, before the handler that reads an

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PVRecord
 import PVTrace
 
 extension Pvtop {
@@ -53,7 +54,7 @@ extension Pvtop {
                     throw error
                 }
             } catch let e as RecordingError {
-                printError("pvtop synth: error: \(e.description)")
+                printError("pvtop synth: error: \(e.message)")
                 throw ExitCode(2)
             }
         }

@@ -1,5 +1,6 @@
 import Testing
 import PVKernel
+import PVRecord
 import PVReplay
 import PVTrace
 

@@ -1,5 +1,6 @@
 import Testing
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 @Suite struct RecordingCropTests {
     @Test func lineScanReadsPidCPUContextAndEventNameOfRealLines() {

@@ -1,3 +1,4 @@
+import PVTrace
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ public final class LiveTraceStream: ByteStream {
     ///   - bufferKB: per-CPU ring; the reader drains it continuously, so a few MiB suffice.
     ///   - shouldStop: polled between reads (e.g. the command's signal flag).
     public init(eventSet: TraceEventSet = .light, bufferKB: Int = 8192,
-                shouldStop: @escaping @Sendable () -> Bool = { RecordingSignals.pending != nil }) throws {
+                shouldStop: @escaping @Sendable () -> Bool = { StopSignals.pending != nil }) throws {
         self.shouldStop = shouldStop
         let tracefs = try Tracefs.open()
         tracefs.removeStaleInstances()
@@ -95,7 +96,7 @@ public final class LiveTraceStream: ByteStream {
                 _ = poll(&p, 1, 100)
                 continue
             }
-            throw RecordingError.output("read \(instance.path)/trace_pipe: \(errorText())")
+            throw RecordingError.read(path: instance.path + "/trace_pipe", reason: errorText())
         }
     }
 

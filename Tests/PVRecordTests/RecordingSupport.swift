@@ -1,10 +1,12 @@
 import Foundation
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 /// Paths for the recording tests (named apart from the reader tests' helpers).
 enum RecordingFixture {
+    /// The reader tests' fixtures: the recording tests scan the same recorded lines.
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+        .deletingLastPathComponent().appendingPathComponent("PVTraceTests/Fixtures")
     static let forkexecPath = directory.appendingPathComponent("forkexec-quick.trace").path
     static var forkexecLines: [String] {
         (try! String(contentsOfFile: forkexecPath, encoding: .utf8)).split(separator: "\n").map(String.init)

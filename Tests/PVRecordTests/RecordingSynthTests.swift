@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 @Suite struct RecordingSynthTests {
     private func events(_ text: String) -> [(line: String, scan: TraceLineScan?)] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 @Suite struct RecordingLineReadTests {
     /// The recorder reads `trace` in 1 MiB chunks: lines crossing a chunk boundary, an

@@ -1,3 +1,4 @@
+import PVTrace
 import CTraceCmd
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +42,7 @@ public final class RawLiveTraceSource: TraceSource {
     static let pollMicroseconds: UInt32 = 50_000
 
     public init(eventSet: TraceEventSet = .light, bufferKB: Int = 8192,
-                shouldStop: @escaping @Sendable () -> Bool = { RecordingSignals.pending != nil }) throws {
+                shouldStop: @escaping @Sendable () -> Bool = { StopSignals.pending != nil }) throws {
         self.shouldStop = shouldStop
         decoder = TepRecordDecoder(strings: strings)
         let tracefs = try Tracefs.open()
@@ -68,7 +69,7 @@ public final class RawLiveTraceSource: TraceSource {
         }
         guard let loaded, let raw = tracefs_instance_alloc(tracefs.root, instance.name) else {
             instance.close()
-            throw RecordingError.tracefsUnavailable("libtracefs could not load the event formats or the instance of \(tracefs.root)")
+            throw RecordingError.rawCaptureUnavailable(tracefsRoot: tracefs.root)
         }
         tep = loaded
         rawInstance = raw

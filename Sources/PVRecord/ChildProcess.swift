@@ -1,3 +1,4 @@
+import PVTrace
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +40,7 @@ public struct ChildProcess {
         sigemptyset(&empty)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for s in RecordingSignals.stopSignals + [SIGCHLD, SIGPIPE] { sigaddset(&defaults, s) }
+        for s in StopSignals.stopping + [SIGCHLD, SIGPIPE] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigmask(&attr, &empty)
         posix_spawnattr_setsigdefault(&attr, &defaults)
         var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
@@ -65,11 +66,11 @@ public struct ChildProcess {
         var forwarded: Int32? = nil
         var status: Int32 = 0
         while true {
-            let generation = childStateChanged.load(ordering: .relaxed)
+            let generation = StopSignals.childStateChanged.load(ordering: .relaxed)
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return (Termination(waitStatus: status), forwarded) }
             if r < 0 && errno != EINTR { return (.exited(127), forwarded) }
-            if forwarded == nil, let sig = RecordingSignals.pending {
+            if forwarded == nil, let sig = StopSignals.pending {
                 kill(pid, sig)
                 forwarded = sig
             }
@@ -84,16 +85,16 @@ public struct ChildProcess {
 func sleepUntilSignal(milliseconds: Int, childGeneration: Int32? = nil) {
     var block = sigset_t()
     sigemptyset(&block)
-    for s in RecordingSignals.stopSignals + [SIGCHLD] { sigaddset(&block, s) }
+    for s in StopSignals.stopping + [SIGCHLD] { sigaddset(&block, s) }
     var old = sigset_t()
     pthread_sigmask(SIG_BLOCK, &block, &old)
     defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
     // A signal that came before the block above has run its handler already: re-check the
     // flags with the signals blocked.
-    if RecordingSignals.pending != nil { return }
-    if let g = childGeneration, childStateChanged.load(ordering: .relaxed) != g { return }
+    if StopSignals.pending != nil { return }
+    if let g = childGeneration, StopSignals.childStateChanged.load(ordering: .relaxed) != g { return }
     var unblocked = old
-    for s in RecordingSignals.stopSignals + [SIGCHLD] { sigdelset(&unblocked, s) }
+    for s in StopSignals.stopping + [SIGCHLD] { sigdelset(&unblocked, s) }
     var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
     _ = pselect(0, nil, nil, nil, &ts, &unblocked)
 }

@@ -1,3 +1,4 @@
+import PVTrace
 /// `pvtop record --crop`: keeps the lines between the START and END trace markers that
 /// belong to the workload's process tree (followed through `sched_process_fork` from the
 /// command's pid), the idle task, interrupt context on any CPU, and the scheduler lines that

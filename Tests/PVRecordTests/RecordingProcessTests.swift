@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 /// Tests that spawn workloads or touch the process-wide stop-signal flag. Serialized as a
 /// whole (nested suites included), so no recording sees another test's flag.
@@ -17,12 +18,12 @@ import Testing
         let child = try ChildProcess.spawn(["sleep", "10"])
         let setter = Thread {
             usleep(200_000)
-            recordingStopSignal.store(SIGTERM, ordering: .relaxed)
+            StopSignals.simulate(SIGTERM)
         }
         setter.start()
         let start = Date()
         let (termination, forwarded) = child.wait()
-        recordingStopSignal.store(0, ordering: .relaxed)
+        StopSignals.acknowledge()
         #expect(termination == .signaled(SIGTERM))
         #expect(forwarded == SIGTERM)
         #expect(Date().timeIntervalSince(start) < 5)
@@ -52,7 +53,7 @@ extension RecordingProcessTests {
             let out = NSTemporaryDirectory() + "pvtop-rec-test-\(getpid()).trace.gz"
             defer { unlink(out) }
             let summary = try TraceRecorder(options: .init(
-                command: ["/bin/true"], eventSet: .light, bufferKB: 2048, crop: true, output: out), log: { _ in }).run()
+                command: ["/bin/true"], eventSet: .light, bufferKB: 2048, crop: true, output: out), warn: { _ in }).run()
 
             #expect(summary.termination == .exited(0))
             #expect(summary.eventCounts["sched_process_exec", default: 0] >= 1)
@@ -74,7 +75,7 @@ extension RecordingProcessTests {
             #expect(throws: RecordingError.self) {
                 try TraceRecorder(options: .init(command: ["/nonexistent/pvtop-test"], bufferKB: 1024,
                                                  output: NSTemporaryDirectory() + "pvtop-never.trace"),
-                                  log: { _ in }).run()
+                                  warn: { _ in }).run()
             }
             #expect(!instances(view).contains("pvtop-\(getpid())"))
             #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "pvtop-never.trace"))
@@ -96,10 +97,12 @@ extension RecordingProcessTests {
             #expect(instances(view).contains("pvtop-\(getpid())"))
         }
 
-        /// `pvtop record --duration 30`, SIGTERM after its instance appears: exit 128+15, no
-        /// instance left, and the trace so far written, marked interrupted. Runs the built
-        /// binary (next to the test bundle).
-        @Test func sigtermStopsARecordingAndRemovesItsInstance() throws {
+        /// `pvtop record --duration 30`, SIGTERM (or SIGQUIT, which by default would dump core
+        /// through Swift's backtracer) after its instance appears: exit 128+N, no instance left,
+        /// and the trace so far written, marked interrupted. Runs the built binary (next to the
+        /// test bundle).
+        @Test(arguments: [SIGTERM, SIGQUIT])
+        func stopSignalEndsARecordingWritesItAndRemovesItsInstance(signal: Int32) throws {
             let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
                 .deletingLastPathComponent().appendingPathComponent("pvtop").path
             guard FileManager.default.isExecutableFile(atPath: binary) else {
@@ -108,7 +111,7 @@ extension RecordingProcessTests {
             }
             let view = try Tracefs.open()
             defer { view.release() }
-            let out = NSTemporaryDirectory() + "pvtop-sigterm-\(getpid()).trace"
+            let out = NSTemporaryDirectory() + "pvtop-signal\(signal)-\(getpid()).trace"
             let pid = try spawn([binary, "record", "-o", out, "--duration", "30", "--buffer-kb", "1024"])
             var appeared = false
             for _ in 0..<200 where !appeared {  // up to 10 s
@@ -117,26 +120,26 @@ extension RecordingProcessTests {
             }
             #expect(appeared)
             usleep(200_000)  // into the recording loop
-            kill(pid, SIGTERM)
+            kill(pid, signal)
             var status: Int32 = 0
             let deadline = Date().addingTimeInterval(20)
             while waitpid(pid, &status, WNOHANG) == 0 {
                 if Date() > deadline {
                     kill(pid, SIGKILL)
                     _ = waitpid(pid, &status, 0)
-                    Issue.record("pvtop record did not stop within 20 s of SIGTERM")
+                    Issue.record("pvtop record did not stop within 20 s of signal \(signal)")
                     break
                 }
                 usleep(20_000)
             }
-            #expect(status & 0x7f == 0 && (status >> 8) & 0xff == 128 + SIGTERM)
+            #expect(status & 0x7f == 0 && (status >> 8) & 0xff == 128 + signal)
             #expect(!instances(view).contains("pvtop-\(pid)"))
             #expect(!FileManager.default.fileExists(atPath: out + ".partial"))
             #expect((try? FileManager.default.contentsOfDirectory(atPath: (out as NSString).deletingLastPathComponent))?
                 .contains { $0.hasPrefix("." + (out as NSString).lastPathComponent + ".pvtop-") } != true)
             defer { unlink(out) }
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-            #expect(text.contains("# pvtop-provenance: interrupted=signal \(SIGTERM)"))
+            #expect(text.contains("# pvtop-provenance: interrupted=signal \(signal)"))
             let reader = try FtraceTextReader(path: out)
             while try reader.next() != nil {}
             #expect(reader.diagnostics.warningCount == 0)

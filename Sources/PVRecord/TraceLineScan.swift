@@ -1,3 +1,4 @@
+import PVTrace
 /// The few columns of an ftrace text line the recorder needs for cropping and counting:
 /// `comm-PID (TGID) [CPU] flags TIMESTAMP: event: fields` (Documentation/trace/ftrace.rst, "Output format").
 /// Not the reader: no event decoding beyond the pids that decide what to keep.

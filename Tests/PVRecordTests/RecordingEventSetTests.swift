@@ -1,5 +1,6 @@
 import Testing
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 @Suite struct RecordingEventSetTests {
     @Test func lightIsASubsetOfFullAndHasNoSyscallEvents() {

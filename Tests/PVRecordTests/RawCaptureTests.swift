@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PVTrace
+import PVTrace
+@testable import PVRecord
 
 /// `pvtop live --capture binary` really tracing: root and tracefs, skipped otherwise.
 @Suite(.enabled(if: RecordingEnvironment.canTrace, "needs root and a mountable tracefs"))

@@ -1,3 +1,4 @@
+import PVTrace
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import PVTrace
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,18 +26,17 @@ public final class Tracefs {
             return String(cString: p)
         }
         guard let dir else {
-            throw RecordingError.tracefsUnavailable("cannot create a mount point in /tmp: \(errorText())")
+            throw RecordingError.tracefsUnavailable(.noMountPoint(reason: errorText()))
         }
         guard mount("nodev", dir, "tracefs", 0, nil) == 0 else {
             let why = errorText()
             rmdir(dir)
-            throw RecordingError.tracefsUnavailable(
-                "mount -t tracefs failed (\(why)); is CONFIG_TRACING on and are we allowed to mount?")
+            throw RecordingError.tracefsUnavailable(.mountFailed(reason: why))
         }
         guard isDirectory(dir + "/instances") else {
             umount(dir)
             rmdir(dir)
-            throw RecordingError.tracefsUnavailable("tracefs at \(dir) has no instances/ directory")
+            throw RecordingError.tracefsUnavailable(.noInstancesDirectory(root: dir))
         }
         return Tracefs(root: dir, mountedByUs: true)
     }

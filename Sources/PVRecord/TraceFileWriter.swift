@@ -1,3 +1,4 @@
+import PVTrace
 import CDecompress
 #if canImport(Glibc)
 import Glibc
@@ -42,21 +43,23 @@ public final class TraceFileWriter {
         do {
             file = try OutputFile(path: path)
         } catch let e as OutputError {
-            throw RecordingError.output(e.description)
+            throw RecordingError.output(e)
         }
         switch compression {
         case .none: break
         case .xz:
-            guard cdz_lzma_easy_encoder(&xz, xzPreset) == LZMA_OK else {
+            let rc = cdz_lzma_easy_encoder(&xz, xzPreset)
+            guard rc == LZMA_OK else {
                 finished = true  // deinit runs after a throwing init: close only once
                 closeAndRemove()
-                throw RecordingError.output("liblzma: cannot start the xz encoder")
+                throw RecordingError.encoder(library: "liblzma", code: Int32(rc.rawValue))
             }
         case .gzip:
-            guard cdz_deflate_init_gzip(&gz, 6) == Z_OK else {
+            let rc = cdz_deflate_init_gzip(&gz, 6)
+            guard rc == Z_OK else {
                 finished = true  // deinit runs after a throwing init: close only once
                 closeAndRemove()
-                throw RecordingError.output("zlib: cannot start the gzip encoder")
+                throw RecordingError.encoder(library: "zlib", code: rc)
             }
         }
         pending.reserveCapacity(Self.chunk)
@@ -89,7 +92,7 @@ public final class TraceFileWriter {
         do {
             try file.commit()
         } catch let e as OutputError {
-            throw RecordingError.output(e.description)
+            throw RecordingError.output(e)
         }
     }
 
@@ -126,7 +129,7 @@ public final class TraceFileWriter {
                         return r
                     }
                     if ret == LZMA_STREAM_END { break }
-                    guard ret == LZMA_OK else { throw RecordingError.output("liblzma error \(ret.rawValue)") }
+                    guard ret == LZMA_OK else { throw RecordingError.encoder(library: "liblzma", code: Int32(ret.rawValue)) }
                     if !final && xz.avail_in == 0 { break }
                 }
                 xz.next_in = nil
@@ -144,7 +147,7 @@ public final class TraceFileWriter {
                         return r
                     }
                     if ret == Z_STREAM_END { break }
-                    guard ret == Z_OK || ret == Z_BUF_ERROR else { throw RecordingError.output("zlib error \(ret)") }
+                    guard ret == Z_OK || ret == Z_BUF_ERROR else { throw RecordingError.encoder(library: "zlib", code: ret) }
                     if !final && gz.avail_in == 0 { break }
                 }
                 gz.next_in = nil
@@ -157,7 +160,7 @@ public final class TraceFileWriter {
         do {
             try file.write(bytes)
         } catch let e as OutputError {
-            throw RecordingError.output(e.description)
+            throw RecordingError.output(e)
         }
         bytesOut += UInt64(bytes.count)
     }

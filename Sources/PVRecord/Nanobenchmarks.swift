@@ -1,3 +1,4 @@
+import PVTrace
 /// Synthetic micro traces that mirror published nanobenchmarks, so replaying one under the
 /// matching cost profile can be checked against the source's cycles.
 ///

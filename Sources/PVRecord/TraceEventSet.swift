@@ -1,3 +1,4 @@
+import PVTrace
 /// The tracepoints `pvtop record` enables: the events the kernel model expands into pv_ops
 /// (include/trace/events/*.h of Linux 6.x).
 public enum TraceEventSet: String, Sendable, CaseIterable {
