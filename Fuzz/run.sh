@@ -21,10 +21,23 @@ for t in ../traces/*.trace.xz; do
   { xz -dc "$t" || true; } | head -c 4096 > "$corpus/$(basename "$t" .trace.xz).seed"
 done
 cp ../Tests/RobustnessCorpus/*.trace "$corpus/" 2>/dev/null || true
+# The other formats openTrace detects: perf script text, a trace-cmd report of an instance,
+# a trace.dat, and compressed inputs (a small .gz and .xz of a seed).
+fixtures=../Tests/PVTraceTests/Fixtures
+{ xz -dc "$fixtures/perf-script.txt.xz" || true; } | head -c 4096 > "$corpus/perf-script.seed"
+cp "$fixtures/instance-report.txt" "$corpus/instance-report.seed"
+cp "$fixtures/instance.dat" "$corpus/instance-dat.seed" 2>/dev/null || true
+head -c 2048 "$corpus/compile.seed" | gzip -c > "$corpus/compile-gz.seed"
+head -c 2048 "$corpus/compile.seed" | xz -c > "$corpus/compile-xz.seed"
 
 # Leaks off: Swift runtime caches look like leaks. The quarantine is cut from 256 MB so RSS
 # stays under the limit (it plateaus at ~380 MB with the default, which is not a leak).
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:quarantine_size_mb=64
 export SWIFT_BACKTRACE=enable=no
-exec "$bin" "$corpus" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-  -artifact_prefix=findings/ -print_final_stats=1
+# -max_len 64 KiB: room for the start of a trace.dat (its header and first pages). The target
+# writes each input to /tmp/pvtop-fuzz-PID-N.input and removes it; a crash can leave one.
+status=0
+"$bin" "$corpus" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix=findings/ -print_final_stats=1 || status=$?
+rm -f /tmp/pvtop-fuzz-*.input
+exit $status

@@ -24,6 +24,7 @@ static inline int pvtop_tracecmd_open_flags(void) {
     return TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS;
 }
 
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -55,6 +56,14 @@ static inline int pvtop_tracedat_probe(const char *path) {
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* Die of the signal itself: a handler inherited from the parent (Swift's backtracer,
+           AddressSanitizer's SEGV report, which exits 1) would make a crash look like a file
+           libtracecmd merely refused. */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGFPE, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
+        signal(SIGABRT, SIG_DFL);
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0) {
             dup2(devnull, 1);

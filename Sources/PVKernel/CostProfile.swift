@@ -67,7 +67,7 @@ public struct CostProfile: Sendable {
 
         public var description: String {
             switch self {
-            case let .unreadable(path, why): return "\(path): error: cannot read profile: \(why)"
+            case let .unreadable(path, why): return "\(path): error: \(why)"
             case let .malformed(path, why): return "\(path): error: \(why)"
             case let .missingCost(profile, key):
                 return "\(profile): error: profile has no cost \"\(key)\" (add it with a source or an assumption)"
@@ -126,11 +126,7 @@ public struct CostProfile: Sendable {
     }
 
     public static func load(url: URL, origin: String) throws -> CostProfile {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw LoadError.unreadable(origin, "\(error.localizedDescription)")
-        }
-        return try parse(data, origin: origin)
+        try parse(ParameterFile.contents(path: url.path, origin: origin), origin: origin)
     }
 
     public static func parse(_ data: Data, origin: String) throws -> CostProfile {

@@ -13,7 +13,7 @@ public struct Kernel {
     private let p: Resolved
     /// Per-process estimate of present / private / writable user pages (fork and teardown
     /// are priced from it).
-    private var mm: AddressSpaces
+    var mm: AddressSpaces
     /// Set by the first tlb:tlb_flush event: from then on every flush is priced from the trace
     /// (a COW fault's, fork's, exec's), and the model adds none of its own.
     private var tlbFlushTraced = false

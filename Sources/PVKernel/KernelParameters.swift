@@ -20,11 +20,7 @@ public struct KernelParameters: Sendable {
             }
             url = u; origin = bundledName
         }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CostProfile.LoadError.unreadable(origin, error.localizedDescription)
-        }
-        return try parse(data, origin: origin)
+        return try parse(ParameterFile.contents(path: url.path, origin: origin), origin: origin)
     }
 
     public static func parse(_ data: Data, origin: String) throws -> KernelParameters {

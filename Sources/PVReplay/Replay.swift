@@ -209,7 +209,8 @@ public final class Replay: ReplayControl {
             trace: TraceInfo(name: name, cpuCount: max(source.header.cpuCount, configuration.options.cpuCount),
                              durationNanoseconds: durationNanoseconds, provenance: source.header.provenance),
             positionNanoseconds: position, eventsReplayed: eventIndex, profileName: profile.name,
-            engines: engineSnapshots, diagnostics: source.diagnostics, finished: isFinished)
+            engines: engineSnapshots, diagnostics: kernel.addingModelWarnings(to: source.diagnostics, file: name),
+            finished: isFinished)
         snapshot.stepped = stepped
         if let timeline {
             snapshot.baseline = Baseline(recordedOn: timeline.environment.label, reason: baselineReason,

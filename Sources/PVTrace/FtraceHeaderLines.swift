@@ -36,6 +36,8 @@ extension FtraceTextReader {
                 if let cpus = b.decimal(&q), cpus > 0, cpus <= UInt64(Self.maxCPU + 1) {
                     headerFields.cpuCount = max(headerFields.cpuCount, Int(cpus))
                     declaredCPUs = max(declaredCPUs, Int(cpus))
+                } else {
+                    try warn(.malformed, "#P: is not a CPU count from 1 to \(Self.maxCPU + 1): ignored")
                 }
             }
             // Only sign of overwritten events in `trace` (Documentation/trace/ftrace.rst, "entries-in-buffer/entries-written"): no per-CPU split.
@@ -51,7 +53,13 @@ extension FtraceTextReader {
                 let key = String(text[..<eq]), value = String(text[text.index(after: eq)...])
                 headerFields.provenance.append((key: key, value: value))
                 // The recording machine's CPU count (RecordingProvenance): CPU numbers beyond it are garbage.
-                if key == "cpus", let n = Int(value), n > 0, n <= Self.maxCPU + 1 { declaredCPUs = max(declaredCPUs, n) }
+                if key == "cpus" {
+                    if let n = Int(value), n > 0, n <= Self.maxCPU + 1 {
+                        declaredCPUs = max(declaredCPUs, n)
+                    } else {
+                        try warn(.malformed, "pvtop-provenance cpus=\(value) is not a CPU count from 1 to \(Self.maxCPU + 1): ignored")
+                    }
+                }
             } else {
                 try warn(.malformed, "pvtop-provenance line without key=value")
             }

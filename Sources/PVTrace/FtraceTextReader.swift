@@ -127,6 +127,7 @@ public final class FtraceTextReader: TraceSource {
     var warnings = TraceDiagnostics()
     var lostEvents: UInt64 = 0
     private var linesBeforeFirstEvent = 0
+    private var quietLinesBeforeFirstEvent = 0
     var sawHeader = false
     /// The trace's own CPU count (`#P:`, trace-cmd's `cpus=`, provenance `cpus=`); 0 = not said.
     /// A CPU number at or above it is skipped with a warning rather than made a new CPU range
@@ -327,6 +328,17 @@ public final class FtraceTextReader: TraceSource {
         }
     }
 
+    /// Blank and comment lines before the first event: a header has tens (perf script's ~50);
+    /// a file of nothing else (a decompressed run of newlines) is refused instead of read to its end.
+    static let maxQuietLinesBeforeFirstEvent = 100_000
+
+    private func countQuietLineBeforeFirstEvent() throws {
+        quietLinesBeforeFirstEvent += 1
+        if quietLinesBeforeFirstEvent >= Self.maxQuietLinesBeforeFirstEvent {
+            throw unusable("no ftrace event in the first \(Self.maxQuietLinesBeforeFirstEvent) lines (only blank or # lines)")
+        }
+    }
+
     private func checkUsableAtEnd() throws {
         guard eventCount == 0 else { return }
         if lineNumber == 0 { throw TraceError(file: name, line: 0, message: "empty trace (no lines)") }
@@ -342,9 +354,11 @@ public final class FtraceTextReader: TraceSource {
     private func parse(_ b: LineBytes) throws -> TraceRecord? {
         var k = 0
         b.skipSpaces(&k)
-        if k >= b.count { return nil }
+        if k >= b.count || b[k] == 0x23 {  // blank, or '#'
+            if eventCount == 0 { try countQuietLineBeforeFirstEvent() }
+            return k >= b.count ? nil : try parseComment(b, from: k)
+        }
         let c = b[k]
-        if c == 0x23 { return try parseComment(b, from: k) }  // '#'
         if c == 0x3d && b[k + 1] == 0x3e { return nil }  // ` => frame` of a `<stack trace>` event
         if eventCount == 0 { try checkNotBinary(b) }
         // The first word is scanned once, here: the instance check and parseEvent share it.

@@ -65,9 +65,12 @@ final class PerfScriptLineStream: ByteStream {
     private var output: [UInt8] = []
     private var outputStart = 0
     private var atEOF = false
-    private static let chunk = 256 * 1024
+    static let chunk = 256 * 1024
 
     init(_ source: ByteStream) { self.source = source }
+
+    /// Input bytes held waiting for their line's end: at most a long line plus a chunk.
+    var bufferedInputBytes: Int { input.count - inputStart }
 
     func close() { source.close() }
 
@@ -99,9 +102,15 @@ final class PerfScriptLineStream: ByteStream {
             var start = 0
             while start < p.count {
                 guard let nl = memchr(p.baseAddress! + start, 0x0a, p.count - start) else {
-                    if !atEOF { break }
-                    emit(p, start, p.count, newline: false)
-                    start = p.count
+                    if atEOF {
+                        emit(p, start, p.count, newline: false)
+                        start = p.count
+                    } else if p.count - start > FtraceTextReader.defaultBufferBytes {
+                        // A line longer than the text reader takes is passed on unchanged and
+                        // skipped there as a long line: buffering it here would grow for ever.
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...]))
+                        start = p.count
+                    }
                     break
                 }
                 let end = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p.baseAddress!
@@ -111,8 +120,6 @@ final class PerfScriptLineStream: ByteStream {
             inputStart = start
         }
         if atEOF && inputStart == input.count { input.removeAll(); inputStart = 0 }
-        // A chunk without a newline (a very long line) grows `input` until one arrives;
-        // the text reader then skips the overlong line with a warning.
         return true
     }
 

@@ -101,6 +101,9 @@ public enum TraceWarningKind: Int, CaseIterable, Sendable, Comparable {
     case truncated
     /// More distinct event or task names than the reader keeps (the rest counted as other).
     case namesCapped
+    /// More pages or processes than the kernel model's page-table estimate keeps (the rest
+    /// only counted): a bound on the model's memory, reported by the replay, not the reader.
+    case modelCapped
 
     /// The word used in the summary line and as the key in CSV / JSON.
     public var label: String {
@@ -112,6 +115,7 @@ public enum TraceWarningKind: Int, CaseIterable, Sendable, Comparable {
         case .cpuOutOfRange: "cpu-out-of-range"
         case .truncated: "truncated"
         case .namesCapped: "names-capped"
+        case .modelCapped: "model-capped"
         }
     }
 
@@ -144,11 +148,12 @@ public struct TraceDiagnostics: Sendable {
     public var linesRead: UInt64 = 0
     public init() {}
 
-    /// Records one warning (counts saturate: they never trap).
-    public mutating func record(_ warning: TraceWarning, keep: Int) {
-        warningCount = warningCount == .max ? .max : warningCount + 1
+    /// Records one warning, or `times` of the same kind at once (counts saturate: they never trap).
+    public mutating func record(_ warning: TraceWarning, keep: Int, times: UInt64 = 1) {
+        guard times > 0 else { return }
+        warningCount = warningCount.addingReportingOverflow(times).overflow ? .max : warningCount + times
         let n = countsByKind[warning.kind, default: 0]
-        countsByKind[warning.kind] = n == .max ? .max : n + 1
+        countsByKind[warning.kind] = n.addingReportingOverflow(times).overflow ? .max : n + times
         if firstByKind[warning.kind] == nil { firstByKind[warning.kind] = warning }
         if firstWarnings.count < keep { firstWarnings.append(warning) }
     }

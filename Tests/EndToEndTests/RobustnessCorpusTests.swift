@@ -36,8 +36,12 @@ struct RobustnessCase: CustomTestStringConvertible, Sendable {
         let tmp = NSTemporaryDirectory() + "pvtop-corpus-\(getpid())-\(c.name)"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: tmp) }
+        // {fifo}: a named pipe nobody writes to, where an open() without O_NONBLOCK waits for ever.
+        let fifo = tmp + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
         func expand(_ s: String) -> String {
             s.replacingOccurrences(of: "{corpus}", with: RobustnessCase.corpus)
+                .replacingOccurrences(of: "{fifo}", with: fifo)
                 .replacingOccurrences(of: "{tmp}", with: tmp)
                 .replacingOccurrences(of: "{bin}", with: Pvtop.binary)
         }

@@ -42,6 +42,28 @@ import Testing
         #expect(perf.map(\.timestampNanoseconds) == [1_100_892_586_000, 1_100_892_372_000])
     }
 
+    @Test func aLineWithoutEndIsPassedOnNotHeldInMemory() throws {
+        let event = "  swift-frontend 25873 [000]  1100.892586:             exceptions:page_fault_user: address=0x56470c6a0000 ip=0x7ffaf128d328 error_code=0x4\n"
+        let endless = String(repeating: "x", count: 8 << 20)
+        let stream = PerfScriptLineStream(MemoryByteStream(event + endless + "\n" + event, chunk: 64 << 10))
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var held = 0
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if n == 0 { break }
+            out += buffer[0..<n]
+            held = max(held, stream.bufferedInputBytes)
+        }
+        // Held: no more than the text reader's line bound and one chunk, not the 8 MiB line.
+        #expect(held <= FtraceTextReader.defaultBufferBytes + PerfScriptLineStream.chunk)
+        #expect(out.count > endless.utf8.count && out.last == 0x0a)
+        // The text reader then skips it as one long line and reads the event after it.
+        let r = PerfScriptReader(stream: MemoryByteStream(event + endless + "\n" + event, chunk: 64 << 10), name: "p.txt")
+        #expect(try events(r).count == 2)
+        #expect(r.diagnostics.countsByKind[.longLine] == 1)
+    }
+
     @Test func pidSlashTidKeepsTheThread() throws {
         let es = try perfEvents("        tlbshoot  4788/4789  [001]  1728.516200:  tlb:tlb_flush: pages:8 reason:remote shootdown (1)\n")
         #expect(es.first?.pid == 4789 && es.first?.kind == .tlbFlush(reason: .remoteShootdown, pages: 8))
