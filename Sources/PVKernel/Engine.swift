@@ -13,7 +13,7 @@ public protocol PricingEngine: AnyObject {
     func takeWindow() -> Histogram<UInt64>
     /// What pricing `expansion` would do, call by call, from the engine's present state,
     /// without changing it (the dashboard's step panel).
-    func explain(_ expansion: Expansion, eventIndex: UInt64) -> [PricedOp]
+    func explain(_ expansion: ExpansionView, eventIndex: UInt64) -> [PricedOp]
 }
 
 extension PricingEngine {
@@ -206,7 +206,7 @@ public final class Engine<B: Backend>: PricingEngine {
     @inline(__always)
     static func seed(_ eventIndex: UInt64) -> UInt64 { eventIndex &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03 }
 
-    public func explain(_ expansion: Expansion, eventIndex: UInt64) -> [PricedOp] {
+    public func explain(_ expansion: ExpansionView, eventIndex: UInt64) -> [PricedOp] {
         // Backend and ledger are values: these copies price the event while the engine's own
         // state stays as it was (the replay then prices the event for real).
         var backend = self.backend

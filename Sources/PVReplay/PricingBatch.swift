@@ -77,18 +77,34 @@ final class PricingBatch {
         segments.removeAll(keepingCapacity: true)
     }
 
+    /// Lends `slot`'s expansion to `body` (the view is valid only inside it): the step panel's
+    /// explanation of the event just expanded.
+    func withView<R>(_ slot: Int, _ body: (ExpansionView) -> R) -> R {
+        precondition(slot < count)
+        return calls.withUnsafeBufferPointer { allCalls in
+            segments.withUnsafeBufferPointer { allSegments in
+                body(view(slot, allCalls, allSegments))
+            }
+        }
+    }
+
+    /// `slot`'s calls and segments within the flat arrays (its end is the next slot's start).
+    @inline(__always)
+    private func view(_ slot: Int, _ allCalls: UnsafeBufferPointer<PVCall>,
+                      _ allSegments: UnsafeBufferPointer<Expansion.Segment>) -> ExpansionView {
+        let callEnd = slot + 1 < count ? callStarts[slot + 1] : allCalls.count
+        let segmentEnd = slot + 1 < count ? segmentStarts[slot + 1] : allSegments.count
+        return ExpansionView(calls: UnsafeBufferPointer(rebasing: allCalls[callStarts[slot]..<callEnd]),
+                             segments: UnsafeBufferPointer(rebasing: allSegments[segmentStarts[slot]..<segmentEnd]))
+    }
+
     /// Lends every slot's expansion, in order, to `body` (the views are valid only inside it).
     @inline(__always)
     private func forEachSlot(_ body: (Int, ExpansionView) -> Void) {
         let n = count
         calls.withUnsafeBufferPointer { allCalls in
             segments.withUnsafeBufferPointer { allSegments in
-                for i in 0..<n {
-                    let callEnd = i + 1 < n ? callStarts[i + 1] : allCalls.count
-                    let segmentEnd = i + 1 < n ? segmentStarts[i + 1] : allSegments.count
-                    body(i, ExpansionView(calls: UnsafeBufferPointer(rebasing: allCalls[callStarts[i]..<callEnd]),
-                                          segments: UnsafeBufferPointer(rebasing: allSegments[segmentStarts[i]..<segmentEnd])))
-                }
+                for i in 0..<n { body(i, view(i, allCalls, allSegments)) }
             }
         }
     }

@@ -155,7 +155,7 @@ public final class Replay: ReplayControl {
     public func step() throws {
         guard let event = lookahead else { return }
         pricePending()   // the engines stand just before the event: explain it from there
-        let slot = pending.count
+        let slot = pricing.filling.count
         try feed(event)
         stepped = explain(event, slot: slot)
         pricePending()
@@ -224,8 +224,8 @@ public final class Replay: ReplayControl {
     /// (none when a filter dropped the event before it was expanded).
     private func explain(_ event: KernelEvent, slot: Int) -> SteppedEvent {
         let (name, fields) = SteppedEvent.describe(event.kind)
-        let ops = pending.count > slot
-            ? engines.map { $0.explain(pending.expansion(slot), eventIndex: eventIndex) } : []
+        let ops = pricing.filling.count > slot
+            ? pricing.filling.withView(slot) { view in engines.map { $0.explain(view, eventIndex: eventIndex) } } : []
         return SteppedEvent(positionNanoseconds: position, cpu: Int(event.cpu),
                             task: "\(source.strings[event.commID])-\(event.pid)", name: name, fields: fields,
                             line: event.line, ops: ops)
