@@ -151,9 +151,10 @@ public final class Engine<B: Backend>: PricingEngine {
 
     /// Price segments that belong to no event (the kernel closing open paths at the end).
     public func consumeTrailing(_ expansion: Expansion) {
-        ledger.cpu = expansion.segments.first?.context.cpu ?? 0
+        let cpu = expansion.segments.first?.context.cpu ?? 0
+        ledger.cpu = cpu
         let cycles = expansion.withView { price($0, eventIndex: UInt64.max) }
-        if let cpu = expansion.segments.first?.context.cpu, cpu < metrics.cpuClockNanoseconds.count {
+        if cpu < metrics.cpuClockNanoseconds.count {
             metrics.cpuClockNanoseconds[cpu] += profile.nanoseconds(cycles: cycles)
         }
     }

@@ -49,32 +49,34 @@ public enum Validation {
                                         base: engine.slowdown, low: runs[0].engines[i].slowdown, high: runs[1].engines[i].slowdown))
             }
         }
+        /// The replay with one input halved, then doubled (`vary` makes the inputs for a factor).
+        func halvedAndDoubled(_ vary: (Double) -> (profile: CostProfile, parameters: KernelParameters)) throws -> [Snapshot] {
+            try [0.5, 2.0].map { factor in
+                let varied = vary(factor)
+                return try replay(path: path, configuration: configuration, parameters: varied.parameters,
+                                  profile: varied.profile, open: open)
+            }
+        }
         for (key, cost) in base.costs.sorted(by: { $0.key < $1.key }) {
-            var runs: [Snapshot] = []
-            for factor in [0.5, 2.0] {
+            add(key, "cost", cost.isAssumption, try halvedAndDoubled { factor in
                 var changed = base
                 changed.costs[key]?.value = cost.value * factor
-                runs.append(try replay(path: path, configuration: configuration, parameters: parameters, profile: changed, open: open))
-            }
-            add(key, "cost", cost.isAssumption, runs)
+                return (changed, parameters)
+            })
         }
         for (key, quantity) in base.quantities.sorted(by: { $0.key < $1.key }) where quantity.value > 0 {
-            var runs: [Snapshot] = []
-            for factor in [0.5, 2.0] {
+            add(key, "quantity", quantity.isAssumption, try halvedAndDoubled { factor in
                 var changed = base
                 changed.quantities[key]?.value = quantity.value * factor
-                runs.append(try replay(path: path, configuration: configuration, parameters: parameters, profile: changed, open: open))
-            }
-            add(key, "quantity", quantity.isAssumption, runs)
+                return (changed, parameters)
+            })
         }
         for (key, value) in parameters.values.sorted(by: { $0.key < $1.key }) where value.value > 0 {
-            var runs: [Snapshot] = []
-            for factor in [0.5, 2.0] {
+            add(key, "kernel-model", value.isAssumption, try halvedAndDoubled { factor in
                 var changed = parameters
                 changed.values[key]?.value = value.value * factor
-                runs.append(try replay(path: path, configuration: configuration, parameters: changed, profile: base, open: open))
-            }
-            add(key, "kernel-model", value.isAssumption, runs)
+                return (base, changed)
+            })
         }
         return Array(rows.filter { $0.swing > 1e-9 }
             .sorted { $0.swing != $1.swing ? $0.swing > $1.swing : ($0.key, $0.engine.rawValue) < ($1.key, $1.engine.rawValue) }
