@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 export SWIFT_BACKTRACE=enable=no
 export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp:print_suppressions=0"
+# The end-to-end tests wait this many times longer for the instrumented binaries.
+export PVTOP_TEST_TIME_SCALE=10
 export TSAN_OPTIONS="suppressions=$root/Fuzz/tsan.supp:print_suppressions=0"
 status=0
 sanitizers=("$@")

@@ -88,11 +88,11 @@ import Testing
         if c.usesDashboard {
             // A pseudo-terminal: the dashboard draws its first frame and quits by itself.
             let line = ([Pvtop.binary] + args).joined(separator: " ")
-            result = Spawn.run(["timeout", "120", "script", "-qec", "cd \(dir) && \(line)", "/dev/null"],
+            result = Spawn.run(["timeout", "\(Int(120 * Spawn.timeScale))", "script", "-qec", "cd \(dir) && \(line)", "/dev/null"],
                                environment: ["TERM": "xterm-256color", "SWIFT_BACKTRACE": "interactive=no"])
             #expect(result.output.contains("pvtop"), "\(c.testDescription): no frame drawn")
         } else {
-            result = Spawn.run(["sh", "-c", "cd \(dir) && exec timeout 300 \"$0\" \"$@\"", Pvtop.binary] + args,
+            result = Spawn.run(["sh", "-c", "cd \(dir) && exec timeout \(Int(300 * Spawn.timeScale)) \"$0\" \"$@\"", Pvtop.binary] + args,
                                environment: ["SWIFT_BACKTRACE": "interactive=no"])
         }
         #expect(result.status == 0, "\(c.testDescription): exit \(result.status)\n\(result.output.suffix(600))")

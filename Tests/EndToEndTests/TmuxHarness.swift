@@ -56,6 +56,13 @@ enum Spawn {
         return Result(status: code, output: output)
     }
 
+    /// How much longer than usual to wait for a child: `PVTOP_TEST_TIME_SCALE` (Fuzz/sanitizers.sh
+    /// sets 10, as ThreadSanitizer runs the instrumented binaries 5–15× slower), else 1.
+    static let timeScale: Double = {
+        let value = Double(ProcessInfo.processInfo.environment["PVTOP_TEST_TIME_SCALE"] ?? "") ?? 1
+        return value.isFinite && value >= 1 ? value : 1
+    }()
+
     static func which(_ program: String) -> String? {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let path = "\(dir)/\(program)"
@@ -115,7 +122,7 @@ final class TmuxSession {
     /// whether it held before the deadline.
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 8, colors: Bool = false, _ condition: (String) -> Bool) -> (ok: Bool, screen: String) {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * Spawn.timeScale)
         var last = ""
         while Date() < deadline {
             last = screen(colors: colors)
@@ -128,7 +135,7 @@ final class TmuxSession {
 
     /// The command's exit status once it has exited (from the `[exit:N]` marker).
     func exitStatus(timeout: Double = 8) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * Spawn.timeScale)
         while Date() < deadline {
             let h = history()
             if let r = h.range(of: "[exit:"), let end = h[r.upperBound...].firstIndex(of: "]") {
