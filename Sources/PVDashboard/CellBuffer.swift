@@ -225,7 +225,9 @@ public struct CellBuffer: Sendable {
             if cells[row + r.x].width == 0 || cells[row + r.maxX - 1].width == 2 || !marks.isEmpty {
                 for x in r.x..<r.maxX { set(row + x, cell) }
             } else {
-                for x in r.x..<r.maxX { cells[row + x] = cell }
+                cells.withUnsafeMutableBufferPointer { p in
+                    UnsafeMutableBufferPointer(rebasing: p[(row + r.x)..<(row + r.maxX)]).update(repeating: cell)
+                }
             }
         }
     }

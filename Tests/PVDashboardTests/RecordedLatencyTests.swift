@@ -1,5 +1,5 @@
 import Histogram
-import PVDashboard
+@testable import PVDashboard
 import PVKernel
 import Testing
 
@@ -51,5 +51,19 @@ import Testing
         #expect(r.ranges.isEmpty)
         #expect(r.valueAtPercentile(50) == 0)
         #expect(RecordedLatency.valueAtPercentile(99, of: EngineMetrics.makeHistogram()) == 0)
+    }
+
+    /// The latency panel coarsens its rows by halving keys; that must be the same as bucketing
+    /// the recorded ranges at the coarser split directly.
+    @Test func halvingBucketsEqualsBucketingAtOneSubdivisionLess() {
+        for h in Self.histograms() {
+            let r = RecordedLatency(h)
+            for k in 1...3 {
+                let halved = LatencyPanel.halved(LatencyPanel.buckets(r, subdivisions: k))
+                let direct = LatencyPanel.buckets(r, subdivisions: k - 1)
+                #expect(halved.map(\.key) == direct.map(\.key), "k \(k)")
+                #expect(halved.map(\.count) == direct.map(\.count), "k \(k)")
+            }
+        }
     }
 }

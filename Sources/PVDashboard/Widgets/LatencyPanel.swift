@@ -40,6 +40,18 @@ public struct LatencyPanel: Widget {
         return out
     }
 
+    /// The same buckets at one subdivision less: key at k − 1 is key at k shifted right by one
+    /// (the exponent's bits move down, the part loses its lowest bit), and neighbours merge.
+    static func halved(_ buckets: [(key: Int, count: UInt64)]) -> [(key: Int, count: UInt64)] {
+        var out: [(key: Int, count: UInt64)] = []
+        out.reserveCapacity(buckets.count)
+        for b in buckets {
+            let key = b.key >> 1
+            if let last = out.last, last.key == key { out[out.count - 1].count &+= b.count } else { out.append((key, b.count)) }
+        }
+        return out
+    }
+
     static func key(_ v: UInt64, _ k: Int) -> Int {
         guard v >= 2 else { return 0 }
         let e = 63 - v.leadingZeroBitCount
@@ -56,7 +68,8 @@ public struct LatencyPanel: Widget {
     }
 
     static func keyRange(_ buckets: [[(key: Int, count: UInt64)]]) -> ClosedRange<Int>? {
-        guard let lo = buckets.compactMap(\.first?.key).min(), let hi = buckets.compactMap(\.last?.key).max() else { return nil }
+        guard let lo = buckets.compactMap({ $0.first?.key }).min(), let hi = buckets.compactMap({ $0.last?.key }).max()
+        else { return nil }
         return lo...hi
     }
 
@@ -87,17 +100,16 @@ public struct LatencyPanel: Widget {
         // finer than shows something new: when a coarser split has as many non-empty buckets
         // for every engine, the finer one only adds empty rows.
         var k = 3
-        var buckets: [[(key: Int, count: UInt64)]] = []
-        var keyRange: ClosedRange<Int>?
-        while true {
-            buckets = histograms.map { LatencyPanel.buckets($0, subdivisions: k) }
+        var buckets = histograms.map { LatencyPanel.buckets($0, subdivisions: k) }
+        var keyRange = Self.keyRange(buckets)
+        while k > 0, (keyRange?.count ?? 0) > bucketRows {
+            buckets = buckets.map(LatencyPanel.halved)
             keyRange = Self.keyRange(buckets)
-            if k == 0 || (keyRange?.count ?? 0) <= bucketRows { break }
             k -= 1
         }
         while k > 0 {
-            let coarser = histograms.map { LatencyPanel.buckets($0, subdivisions: k - 1) }
-            guard coarser.map(\.count) == buckets.map(\.count) else { break }
+            let coarser = buckets.map(LatencyPanel.halved)
+            guard coarser.map({ $0.count }) == buckets.map({ $0.count }) else { break }
             buckets = coarser
             k -= 1
         }
@@ -118,7 +130,7 @@ public struct LatencyPanel: Widget {
             }
             // The ladder follows the rows directly; spare rows below it get more percentiles.
             ladderTop = min(ladderTop, inner.y + 1 + (last - first + 1) + 1)
-            let largest = buckets.map { $0.map(\.count).max() ?? 0 }
+            let largest = buckets.map { b in b.reduce(0) { max($0, $1.count) } }
             // Rows ascend by key, so each engine's list is read once, front to back.
             var next = buckets.map { b in b.firstIndex { $0.key >= first } ?? b.count }
             for (r, key) in (first...last).enumerated() {
