@@ -60,8 +60,8 @@ public struct RecordedStep: Sendable, Equatable {
     }
 }
 
-/// An engine for `backend`, specialised on its concrete type (an `any Backend` opens here),
-/// so the per-op calls are direct, not through an existential box.
+/// An engine for `backend` on its concrete type (an `any Backend` opens here), so no call goes
+/// through an existential box; `Engine.consume`'s `@_specialize` list makes the calls direct.
 public func makeEngine<B: Backend>(backend: B, profile: CostProfile, cpuCount: Int,
                                    time: TimeCosts = .none, causality: CausalityCosts = .none) -> any PricingEngine {
     Engine(backend: backend, profile: profile, cpuCount: cpuCount, time: time, causality: causality)
@@ -95,6 +95,14 @@ public final class Engine<B: Backend>: PricingEngine {
     @exclusivity(unchecked) private var switchCloseCycles = 0.0
     /// All classes merged, for the current CSV interval; reset by `takeWindow()`.
     @exclusivity(unchecked) private var window: Histogram<UInt64>
+    /// The hot per-op, per-class and per-CPU counters of `metrics`, written here and copied
+    /// into it by `snapshotMetrics()`.
+    private let opCounts = EngineCounters<UInt64>(count: PVOp.allCases.count)
+    private let opCycles = EngineCounters<Double>(count: PVOp.allCases.count)
+    private let classCounts = EngineCounters<UInt64>(count: EventClass.allCases.count)
+    private let classCycles = EngineCounters<Double>(count: EventClass.allCases.count)
+    private let cpuClock: EngineCounters<Double>
+    private let cpuBusyUntil: EngineCounters<Double>
 
     public init(backend: B, profile: CostProfile, cpuCount: Int,
                 time: TimeCosts = .none, causality: CausalityCosts = .none) {
@@ -110,10 +118,24 @@ public final class Engine<B: Backend>: PricingEngine {
         self.paths = PathLatency(cpuCount: cpuCount)
         self.crossCPU = CrossCPUTime(costs: causality, cpuCount: cpuCount)
         self.window = EngineMetrics.makeHistogram()
+        self.cpuClock = EngineCounters(count: max(cpuCount, 1))
+        self.cpuBusyUntil = EngineCounters(count: max(cpuCount, 1))
     }
 
     /// Price one event's expansion; `eventIndex` seeds the per-event random draws so every
     /// engine sees the same coin flips for the same event.
+    ///
+    /// Specialized per backend: the replay calls it through `PricingEngine`, and a generic
+    /// class's method reached that way runs its unspecialized body (field offsets and every
+    /// `backend.perform` looked up at run time), whatever type built the engine. With these,
+    /// the generic entry checks B once and jumps to the specialized copy (`perf report` shows
+    /// the `…Tg5` copies, one per backend; without them no specialized engine code existed).
+    @_specialize(where B == NativeBackend)
+    @_specialize(where B == XenPVBackend)
+    @_specialize(where B == VMIBackend)
+    @_specialize(where B == KVMBackend)
+    @_specialize(where B == LguestBackend)
+    @_specialize(where B == VirtualBoxBackend)
     public func consume(_ event: KernelEvent, _ expansion: ExpansionView, step: RecordedStep, eventIndex: UInt64) {
         let cpu = Int(event.cpu)
         growIfNeeded(cpu: cpu)
@@ -123,7 +145,7 @@ public final class Engine<B: Backend>: PricingEngine {
         metrics.recordedNanoseconds += gap
         metrics.tlbMissNanoseconds += tlb
         let waitedBefore = crossCPU.waitedNanoseconds, absorbedBefore = crossCPU.absorbedNanoseconds
-        let previous = metrics.cpuClockNanoseconds[cpu]
+        let previous = cpuClock[cpu]
         let before = crossCPU.arrive(event, cpu: cpu, clock: previous + gap + tlb,
                                      idleSince: step.mode == .idle ? previous : nil)
         metrics.waitNanoseconds += crossCPU.waitedNanoseconds - waitedBefore
@@ -135,8 +157,8 @@ public final class Engine<B: Backend>: PricingEngine {
         let indirect = Double(ledger.transitionTotal &- transitionsBefore) * time.indirectCyclesPerTransition
         metrics.indirectCycles += indirect
         let after = before + profile.nanoseconds(cycles: cycles + indirect)
-        metrics.cpuClockNanoseconds[cpu] = after
-        if event.pid != 0 { metrics.cpuBusyUntilNanoseconds[cpu] = after }
+        cpuClock[cpu] = after
+        if event.pid != 0 { cpuBusyUntil[cpu] = after }
         let close = profile.nanoseconds(cycles: switchCloseCycles)
         // Paths begin and end at the trace's tracepoints: on this clock, after the event's ops
         // less what the recording still owes. A path also holds what this engine spends on its
@@ -154,8 +176,8 @@ public final class Engine<B: Backend>: PricingEngine {
         let cpu = expansion.segments.first?.context.cpu ?? 0
         ledger.cpu = cpu
         let cycles = expansion.withView { price($0, eventIndex: UInt64.max) }
-        if cpu < metrics.cpuClockNanoseconds.count {
-            metrics.cpuClockNanoseconds[cpu] += profile.nanoseconds(cycles: cycles)
+        if cpu < cpuClock.count {
+            cpuClock[cpu] += profile.nanoseconds(cycles: cycles)
         }
     }
 
@@ -165,8 +187,8 @@ public final class Engine<B: Backend>: PricingEngine {
         ledger.cpu = 0   // the final flush is charged to CPU 0's clock
         backend.finish(&ledger)
         metrics.pricedCycles += ledger.cycles
-        if !metrics.cpuClockNanoseconds.isEmpty {
-            metrics.cpuClockNanoseconds[0] += profile.nanoseconds(cycles: ledger.cycles)
+        if cpuClock.count > 0 {
+            cpuClock[0] += profile.nanoseconds(cycles: ledger.cycles)
         }
         ledger.cycles = 0
     }
@@ -183,19 +205,19 @@ public final class Engine<B: Backend>: PricingEngine {
                 let before = ledger.cycles
                 backend.perform(call, segment.context, &ledger)
                 let op = Int(call.op.rawValue)
-                metrics.opCounts[op] &+= UInt64(call.count)
-                metrics.opCycles[op] += ledger.cycles - before
+                opCounts[op] &+= UInt64(call.count)
+                opCycles[op] += ledger.cycles - before
                 metrics.ops &+= UInt64(call.count)
             }
             let cycles = ledger.cycles
             total += cycles
             if segment.isFinal {
                 let cls = Int(segment.eventClass.index)
-                metrics.classCounts[cls] &+= 1
-                metrics.classCycles[cls] += cycles
+                classCounts[cls] &+= 1
+                classCycles[cls] += cycles
                 if segment.eventClass == .contextSwitch { switchCloseCycles += cycles }
             } else {
-                metrics.classCycles[Int(segment.eventClass.index)] += cycles
+                classCycles[Int(segment.eventClass.index)] += cycles
             }
         }
         ledger.cycles = 0
@@ -238,13 +260,13 @@ public final class Engine<B: Backend>: PricingEngine {
 
     @inline(__always)
     private func growIfNeeded(cpu: Int) {
-        if cpu >= metrics.cpuClockNanoseconds.count { grow(cpu: cpu) }
+        if cpu >= cpuClock.count { grow(cpu: cpu) }
     }
 
     private func grow(cpu: Int) {
         let n = cpu + 1
-        metrics.cpuClockNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuClockNanoseconds.count))
-        metrics.cpuBusyUntilNanoseconds.append(contentsOf: repeatElement(0, count: n - metrics.cpuBusyUntilNanoseconds.count))
+        cpuClock.grow(to: n)
+        cpuBusyUntil.grow(to: n)
         paths.grow(to: n)
         crossCPU.grow(to: n)
     }
@@ -252,6 +274,12 @@ public final class Engine<B: Backend>: PricingEngine {
     /// A copy of the metrics with the ledger's transition and batch counts filled in.
     public func snapshotMetrics() -> EngineMetrics {
         var m = metrics
+        m.opCounts = opCounts.array
+        m.opCycles = opCycles.array
+        m.classCounts = classCounts.array
+        m.classCycles = classCycles.array
+        m.cpuClockNanoseconds = cpuClock.array
+        m.cpuBusyUntilNanoseconds = cpuBusyUntil.array
         m.transitionCounts = ledger.transitionCounts
         m.transitionCycles = ledger.transitionCycles
         m.cpuTransitionCounts = ledger.cpuTransitionCounts

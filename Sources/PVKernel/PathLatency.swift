@@ -15,7 +15,7 @@ struct PathLatency {
     /// Classes that have samples, in `EventClass` order.
     static let measuredClasses: [EventClass] = [.syscall, .pageFault, .contextSwitch, .ipi, .interrupt, .timer, .wakeup]
 
-    private static let none = -Double.infinity
+    @inline(__always) private static var none: Double { -.infinity }
     private static let maxDepth = 4
     private var syscallStart: [Double] = []
     private var faultStart: [Double] = []

@@ -83,9 +83,11 @@ public protocol RecordingPricer: AnyObject {
     var overheadPerNanosecond: [Double] { get }
 }
 
+/// Touched by one thread at a time (the time line's lane), so its hot state skips the runtime
+/// exclusivity checks, as `Engine`'s does.
 public final class BackendPricer<B: Backend>: RecordingPricer {
-    private var backend: B
-    private var ledger: Ledger
+    @exclusivity(unchecked) private var backend: B
+    @exclusivity(unchecked) private var ledger: Ledger
     private let profile: CostProfile
     private let time: TimeCosts
     private let guestKernel: GuestKernel.Set
@@ -99,6 +101,14 @@ public final class BackendPricer<B: Backend>: RecordingPricer {
         self.time = time
     }
 
+    // Specialized per backend, as `Engine.consume` is: called through the protocol, a generic
+    // class's method otherwise runs unspecialized (every field offset and backend call looked up).
+    @_specialize(where B == NativeBackend)
+    @_specialize(where B == XenPVBackend)
+    @_specialize(where B == VMIBackend)
+    @_specialize(where B == KVMBackend)
+    @_specialize(where B == LguestBackend)
+    @_specialize(where B == VirtualBoxBackend)
     public func nanoseconds(of expansion: ExpansionView, eventIndex: UInt64) -> Double {
         guard !expansion.segments.isEmpty else { return 0 }
         // The same seed as every engine's: the recording KVM draws the same coins as a kvm engine.

@@ -9,8 +9,12 @@ struct RawCaptureTests {
     @Test func rawRingBuffersDecodeToEventsWithNanosecondsAndTheInstanceIsRemoved() throws {
         let view = try Tracefs.open()  // keeps a mount alive so the instance stays observable
         defer { view.release() }
-        let deadline = Date().addingTimeInterval(3)
-        let source = try RawLiveTraceSource(eventSet: .light, bufferKB: 1024, shouldStop: { Date() > deadline })
+        // The window starts once the instance is tracing: opening it (instance, events, per-CPU
+        // readers) took more than 3 s on a loaded machine under AddressSanitizer, and a deadline
+        // set before it had passed when the first read came. The loop ends at 50 events anyway.
+        let deadline = Deadline()
+        let source = try RawLiveTraceSource(eventSet: .light, bufferKB: 1024, shouldStop: { deadline.passed })
+        deadline.start(seconds: 20)
         let name = source.instance.name
         #expect(FileManager.default.fileExists(atPath: view.root + "/instances/" + name))
         #expect(source.header.format == .tracefsRaw && source.header.cpuCount >= 1)
@@ -30,4 +34,12 @@ struct RawCaptureTests {
         #expect(ticks.allSatisfy { $0.context == .hardirq })
         #expect(source.diagnostics.warningCount == 0)
     }
+}
+
+/// A stop time set after the source is open, read from the source's stop check.
+private final class Deadline: @unchecked Sendable {
+    private let lock = NSLock()
+    private var end = Date.distantFuture
+    func start(seconds: Double) { lock.withLock { end = Date().addingTimeInterval(seconds) } }
+    var passed: Bool { lock.withLock { Date() > end } }
 }
