@@ -10,7 +10,7 @@ import PVTrace
 /// runtime exclusivity checks (`@exclusivity(unchecked)`), which cost a third of replay time.
 public final class Replay: ReplayControl {
     public let name: String
-    public private(set) var configuration: ReplayConfiguration
+    @exclusivity(unchecked) public private(set) var configuration: ReplayConfiguration
     public private(set) var profile: CostProfile
     public let parameters: KernelParameters
     /// Makes a fresh source positioned at the first line (restart and seek-back reopen it).
@@ -31,16 +31,16 @@ public final class Replay: ReplayControl {
     /// Threads pricing engines at once (1 = everything on the calling thread, in turn).
     public var pricingThreads: Int { pricing.threads }
     @exclusivity(unchecked) private var lookahead: KernelEvent?
-    private var timeline: RecordedTimeline?
+    @exclusivity(unchecked) private var timeline: RecordedTimeline?
     /// Why the recording environment is what it is (provenance, or the command line).
     private var baselineReason = ""
     private var traceStart: UInt64?
-    private var lastTimestamp: UInt64 = 0
-    private var eventIndex: UInt64 = 0
+    @exclusivity(unchecked) private var lastTimestamp: UInt64 = 0
+    @exclusivity(unchecked) private var eventIndex: UInt64 = 0
     /// The last stepped event, explained (cleared by anything but another step).
     private var stepped: SteppedEvent?
-    private var matchedComm: UInt32?
-    private var matchedPid: Int32?
+    @exclusivity(unchecked) private var matchedComm: UInt32?
+    @exclusivity(unchecked) private var matchedPid: Int32?
     public private(set) var isFinished = false
     /// Known once the trace was read to the end (or scanned).
     public private(set) var durationNanoseconds: UInt64?

@@ -134,7 +134,7 @@ public final class FtraceTextReader: TraceSource {
     /// (one corrupt `[8191]` made a 2-CPU trace 8,192 CPUs). Caveat: `#P:` is num_online_cpus()
     /// when `trace` was read (kernel/trace/trace.c, print_event_info), so a machine with CPUs
     /// offline (a sparse online set, `nosmt`) can log higher CPU numbers; the warning says so.
-    var declaredCPUs = 0
+    @exclusivity(unchecked) var declaredCPUs = 0
     var sawTraceCmdPreamble = false
 
     /// - Parameter maxGapNanoseconds: a jump of the trace clock beyond this is cut out and
