@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "PVReplayTests", dependencies: ["PVReplay", "PVKernel", "PVTrace", "PVRecord"]),
         .testTarget(name: "PVDashboardTests", dependencies: ["PVDashboard", "PVReplay", "PVKernel"]),
         // Depends on the executable so `swift test` builds the binary it drives.
-        .testTarget(name: "EndToEndTests", dependencies: ["pvtop"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["pvtop", "PVRecord"]),
     ]
 )

@@ -101,18 +101,15 @@ public final class BackendPricer<B: Backend>: RecordingPricer {
         self.time = time
     }
 
-    // Specialized per backend, as `Engine.consume` is: called through the protocol, a generic
-    // class's method otherwise runs unspecialized (every field offset and backend call looked up).
+    // Specialized for the two recording environments (`RecordingEnvironment`), as
+    // `Engine.consume` is per backend: reached through the protocol, a generic class's method
+    // otherwise runs unspecialized (every field offset and backend call looked up).
     @_specialize(where B == NativeBackend)
-    @_specialize(where B == XenPVBackend)
-    @_specialize(where B == VMIBackend)
     @_specialize(where B == KVMBackend)
-    @_specialize(where B == LguestBackend)
-    @_specialize(where B == VirtualBoxBackend)
     public func nanoseconds(of expansion: ExpansionView, eventIndex: UInt64) -> Double {
         guard !expansion.segments.isEmpty else { return 0 }
         // The same seed as every engine's: the recording KVM draws the same coins as a kvm engine.
-        ledger.reseed(eventIndex &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03)
+        ledger.reseed(Engine<B>.seed(eventIndex))
         ledger.cycles = 0
         let transitions = ledger.transitionTotal
         for segment in expansion.segments {

@@ -106,7 +106,7 @@ func isDirectory(_ path: String) -> Bool {
 }
 
 /// Reads a small (pseudo-)file completely; tracefs files report size 0, so read to EOF.
-func readSmallFile(_ path: String) -> String? {
+public func readSmallFile(_ path: String) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PVRecord
 
 /// Runs a program and waits for it with posix_spawn + waitpid. Foundation.Process hangs here:
 /// corelibs-foundation watches a socketpair that the forked tmux server inherits, so
@@ -47,28 +48,12 @@ enum Spawn {
         guard rc == 0 else { return Result(status: -1, output: "posix_spawnp \(arguments[0]): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = readText(outputPath)
+        // Not String(contentsOfFile:): under AddressSanitizer its read buffers show as leaks of
+        // the test process (FoundationEssentials' readBytesFromFile, Swift 6.3.1).
+        let output = readSmallFile(outputPath) ?? ""
         // WIFEXITED / WEXITSTATUS are macros: decode by hand (low 7 bits = signal).
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(status: code, output: output)
-    }
-
-    /// The file's bytes as UTF-8 text ("" when it cannot be opened), read with open/read.
-    /// Not `String(contentsOfFile:)`: under AddressSanitizer its read buffers (4 KiB each) show
-    /// as leaks of the test process (FoundationEssentials' readBytesFromFile, Swift 6.3.1).
-    static func readText(_ path: String) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func which(_ program: String) -> String? {
