@@ -67,14 +67,25 @@ public struct Rect: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// One terminal cell: a single-width character and its style. Box-drawing and block glyphs are
-/// one column wide outside CJK locales (wcwidth(3)), which is all the dashboard draws.
+/// One terminal cell, as ncurses keeps it (a `cchar_t`): one spacing code point and its style.
+/// A wide character (CJK, emoji: `CellWidth`) takes two cells, the second with width 0; zero-width
+/// scalars that follow a character (combining marks, ZWJ) are kept by the buffer
+/// (`CellBuffer.symbol`). A plain value without references: a frame of 12,000 cells is filled,
+/// copied and compared without retain/release or grapheme breaking.
 public struct Cell: Equatable, Sendable {
-    public var character: Character
+    public var scalar: Unicode.Scalar
     public var style: Style
-    public init(_ character: Character = " ", _ style: Style = Style()) {
-        self.character = character; self.style = style
+    /// 1; 2 on the first cell of a wide character; 0 on the cell that character covers.
+    public var width: UInt8
+    /// Zero-width scalars follow `scalar` (the buffer holds them).
+    public var hasMarks: Bool
+
+    public init(_ scalar: Unicode.Scalar = " ", _ style: Style = Style(), width: UInt8 = 1) {
+        self.scalar = scalar; self.style = style; self.width = width; hasMarks = false
     }
+
+    /// The cell's spacing character (without any zero-width marks the buffer holds for it).
+    public var character: Character { Character(scalar) }
 }
 
 /// The frame every widget draws into (ratatui's `Buffer`). Only the terminal layer copies it to
@@ -83,6 +94,9 @@ public struct CellBuffer: Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Zero-width scalars (combining marks, ZWJ, variation selectors) after a cell's own, by
+    /// cell index: rare (task names), so kept aside rather than in every cell.
+    private var marks: [Int: [Unicode.Scalar]] = [:]
 
     public init(width: Int, height: Int, style: Style = Style()) {
         self.width = max(width, 0); self.height = max(height, 0)
@@ -91,36 +105,100 @@ public struct CellBuffer: Sendable {
 
     public var area: Rect { Rect(x: 0, y: 0, width: width, height: height) }
 
-    public subscript(x: Int, y: Int) -> Cell {
-        get { cells[y * width + x] }
-        set { cells[y * width + x] = newValue }
+    public subscript(x: Int, y: Int) -> Cell { cells[y * width + x] }
+
+    /// What the terminal is given for the cell: its character and any zero-width marks after
+    /// it; empty for the right half of a wide character.
+    public func symbol(x: Int, y: Int) -> String {
+        let i = y * width + x
+        let c = cells[i]
+        guard c.width > 0 else { return "" }
+        var s = String(c.scalar)
+        if c.hasMarks, let m = marks[i] { s.unicodeScalars.append(contentsOf: m) }
+        return s
+    }
+
+    /// The zero-width scalars that follow the character of cell `(x, y)` (usually none).
+    public func marks(x: Int, y: Int) -> [Unicode.Scalar] {
+        let i = y * width + x
+        return cells[i].hasMarks ? marks[i] ?? [] : []
     }
 
     @inline(__always)
     public func contains(x: Int, y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
 
     /// Writes `string` from (x, y) on one row, clipped to `clip` (and the buffer); returns the
-    /// column after the last character written.
+    /// column after the last character written. Wide characters take two columns and are not
+    /// split at the clip's edge; zero-width scalars join the character before them; control
+    /// characters are drawn as U+FFFD, never sent to the terminal.
     @discardableResult
     public mutating func put(_ string: String, x: Int, y: Int, style: Style, clip: Rect? = nil) -> Int {
         let bounds = (clip ?? area).intersection(area)
-        guard y >= bounds.y, y < bounds.maxY else { return x + string.count }
+        guard y >= bounds.y, y < bounds.maxY else { return x + CellWidth.columns(of: string) }
+        let row = y * width
         var cx = x
-        for ch in string {
-            if cx >= bounds.maxX { break }
-            if cx >= bounds.x { cells[y * width + cx] = Cell(ch, style) }
-            cx += 1
+        var last = -1   // the cell the next zero-width scalar joins
+        for scalar in string.unicodeScalars {
+            let w = CellWidth.columns(scalar)
+            if w == 0 {
+                if last >= 0 { addMark(scalar, at: last) }
+                continue
+            }
+            if cx + w > bounds.maxX { break }
+            if cx >= bounds.x {
+                let shown = CellWidth.isControl(scalar) ? CellWidth.replacement : scalar
+                set(row + cx, Cell(shown, style, width: UInt8(w)))
+                if w == 2 { set(row + cx + 1, Cell(" ", style, width: 0)) }
+                last = row + cx
+            } else {
+                last = -1
+            }
+            cx += w
         }
         return cx
     }
 
+    /// Stores `cell` at `i`, first undoing any wide character it cuts in half (the other half
+    /// becomes a space) and dropping the marks of what was there.
+    @inline(__always)
+    private mutating func set(_ i: Int, _ cell: Cell) {
+        let old = cells[i]
+        if old.width != 1 || old.hasMarks { clearOverlap(i, old) }
+        cells[i] = cell
+    }
+
+    private mutating func clearOverlap(_ i: Int, _ old: Cell) {
+        if old.hasMarks { marks[i] = nil }
+        if old.width == 0, i > 0, cells[i - 1].width == 2 { blank(i - 1) }
+        if old.width == 2, i + 1 < cells.count, cells[i + 1].width == 0 { blank(i + 1) }
+    }
+
+    private mutating func blank(_ i: Int) {
+        if cells[i].hasMarks { marks[i] = nil }
+        cells[i] = Cell(" ", cells[i].style)
+    }
+
+    private mutating func addMark(_ scalar: Unicode.Scalar, at i: Int) {
+        cells[i].hasMarks = true
+        marks[i, default: []].append(scalar)
+    }
+
     /// Writes `string` into the one-row `area`, padded or cut to its width; `alignRight`
-    /// right-aligns it.
+    /// right-aligns it (keeping its end when it is too long).
     public mutating func put(_ string: String, in area: Rect, style: Style, alignRight: Bool = false) {
         guard !area.isEmpty else { return }
-        let text = alignRight ? String(string.suffix(area.width)) : String(string.prefix(area.width))
-        let x = alignRight ? area.maxX - text.count : area.x
-        put(text, x: x, y: area.y, style: style, clip: area)
+        guard alignRight else {
+            put(string, x: area.x, y: area.y, style: style, clip: area)
+            return
+        }
+        var text = Substring(string)
+        var columns = CellWidth.columns(of: string)
+        // Too long: drop from the front until the end fits.
+        while columns > area.width, let first = text.unicodeScalars.first {
+            columns -= CellWidth.columns(first)
+            text = Substring(text.unicodeScalars.dropFirst())
+        }
+        put(String(text), x: area.maxX - columns, y: area.y, style: style, clip: area)
     }
 
     /// Restyles cells without changing their characters.
@@ -130,10 +208,28 @@ public struct CellBuffer: Sendable {
         for y in r.y..<r.maxY { for x in r.x..<r.maxX { cells[y * width + x].style = style } }
     }
 
-    public mutating func fill(_ rect: Rect, with character: Character = " ", style: Style) {
+    public mutating func fill(_ rect: Rect, with character: Unicode.Scalar = " ", style: Style) {
         let r = rect.intersection(area)
         guard !r.isEmpty else { return }
-        for y in r.y..<r.maxY { for x in r.x..<r.maxX { cells[y * width + x] = Cell(character, style) } }
+        let w = CellWidth.columns(character)
+        guard w == 1 else {
+            // Wide or zero-width fillers go through `put`, which lays them out.
+            let line = String(repeating: String(character), count: max(r.width / max(w, 1), 1))
+            for y in r.y..<r.maxY { put(line, x: r.x, y: y, style: style, clip: r) }
+            return
+        }
+        let cell = Cell(CellWidth.isControl(character) ? CellWidth.replacement : character, style)
+        for y in r.y..<r.maxY {
+            let row = y * width
+            // Only the edges can cut a wide character in half; marks are dropped with their cells.
+            if cells[row + r.x].width == 0 || cells[row + r.maxX - 1].width == 2 || !marks.isEmpty {
+                for x in r.x..<r.maxX { set(row + x, cell) }
+            } else {
+                cells.withUnsafeMutableBufferPointer { p in
+                    UnsafeMutableBufferPointer(rebasing: p[(row + r.x)..<(row + r.maxX)]).update(repeating: cell)
+                }
+            }
+        }
     }
 
     /// A single-line box around `rect`, with an optional title after the top-left corner and a
@@ -142,12 +238,11 @@ public struct CellBuffer: Sendable {
                              border: Style, titleStyle: Style, rightTitleStyle: Style? = nil) {
         guard rect.width >= 2, rect.height >= 2 else { return }
         let top = rect.y, bottom = rect.maxY - 1, left = rect.x, right = rect.maxX - 1
-        for x in left...right {
-            put("─", x: x, y: top, style: border); put("─", x: x, y: bottom, style: border)
-        }
-        for y in top...bottom {
-            put("│", x: left, y: y, style: border); put("│", x: right, y: y, style: border)
-        }
+        // Through `fill`, which also mends any wide character a border cuts in half.
+        fill(Rect(x: left, y: top, width: rect.width, height: 1), with: "─", style: border)
+        fill(Rect(x: left, y: bottom, width: rect.width, height: 1), with: "─", style: border)
+        fill(Rect(x: left, y: top, width: 1, height: rect.height), with: "│", style: border)
+        fill(Rect(x: right, y: top, width: 1, height: rect.height), with: "│", style: border)
         put("┌", x: left, y: top, style: border); put("┐", x: right, y: top, style: border)
         put("└", x: left, y: bottom, style: border); put("┘", x: right, y: bottom, style: border)
         let titleClip = Rect(x: left + 1, y: top, width: rect.width - 2, height: 1)
@@ -157,16 +252,26 @@ public struct CellBuffer: Sendable {
         }
         if !rightTitle.isEmpty {
             let text = " \(rightTitle) "
-            let x = right - text.count
+            let x = right - CellWidth.columns(of: text)
             if x > afterTitle { put(text, x: x, y: top, style: rightTitleStyle ?? titleStyle, clip: titleClip) }
         }
     }
 
-    /// Row `y` as text, trailing spaces trimmed.
+    /// Row `y` as text (each wide character once), trailing spaces trimmed.
     public func line(_ y: Int) -> String {
-        var s = String(cells[(y * width)..<(y * width + width)].map(\.character))
-        while s.last == " " { s.removeLast() }
-        return s
+        var scalars: [Unicode.Scalar] = []
+        var end = 0   // scalars up to the last non-space
+        for x in 0..<width {
+            let i = y * width + x
+            let c = cells[i]
+            guard c.width > 0 else { continue }
+            scalars.append(c.scalar)
+            if c.hasMarks, let m = marks[i] { scalars.append(contentsOf: m) }
+            if c.scalar != " " || c.hasMarks { end = scalars.count }
+        }
+        var s = String.UnicodeScalarView()
+        s.append(contentsOf: scalars[..<end])
+        return String(s)
     }
 
     /// The whole buffer as text, one line per row with trailing spaces trimmed (ratatui's

@@ -25,6 +25,11 @@ extension Pvtop {
             "The whole suite: make a ~1 GB trace from a bundled one and measure every figure against its baseline (wc -l, mawk, reader alone, one engine, five engines, headless, dashboard, first frame, frame render) in the same run."))
         var suite = false
 
+        @Option(name: .long, help: ArgumentHelp(
+            "Time rendering N dashboard frames (200x60, the overview, after replaying the trace to its end) into the off-screen cell buffer, without a terminal: the suite's frame-render figure alone.",
+            valueName: "n"))
+        var frames: Int?
+
         @Option(name: .customLong("size-mb"), help: ArgumentHelp("--suite: size of the generated trace in MiB.", valueName: "n"))
         var sizeMegabytes: Int = 1024
 
@@ -36,6 +41,10 @@ extension Pvtop {
 
         func validate() throws {
             guard repeats >= 1, repeats <= 1000 else { throw ValidationError("--repeats must be between 1 and 1000") }
+            if let frames {
+                guard frames >= 1, frames <= 1_000_000 else { throw ValidationError("--frames must be between 1 and 1000000") }
+                guard !suite, !readerOnly, live == nil else { throw ValidationError("--frames cannot be combined with --suite, --reader-only or --live") }
+            }
             guard sizeMegabytes >= 1, sizeMegabytes <= 65_536 else { throw ValidationError("--size-mb must be between 1 and 65536") }
         }
 
@@ -77,6 +86,13 @@ extension Pvtop {
                     return
                 }
                 let path = try trace ?? BundledTraces.defaultPath()
+                if let frames {
+                    let f = try BenchSuite.renderFrames(trace: path, width: 200, height: 60, count: frames)
+                    print("trace        \(path)")
+                    print("frames       \(f.count) at 200×60 into the cell buffer (in-process, no terminal)")
+                    print("render ms    min \(String(format: "%.3f", f.min * 1e3))  median \(String(format: "%.3f", f.median * 1e3))  max \(String(format: "%.3f", f.max * 1e3))")
+                    return
+                }
                 let session = try engines.session()
                 let configuration = session.configuration
                 var best = Double.infinity

@@ -63,7 +63,8 @@ struct BenchSuite {
         try measure("dashboard", [executable, "replay", big, "--speed", "0", "--exit-when", "end"], terminal: true)
         try measure("first frame, bundled", [executable, "replay", bundled, "--exit-when", "first-frame"], terminal: true)
         try measure("first frame, big", [executable, "replay", big, "--exit-when", "first-frame"], terminal: true)
-        let frames = Self.renderFrames(trace: bundled, width: 200, height: 60, count: 200)
+        let frames = (try? Self.renderFrames(trace: bundled, width: 200, height: 60, count: 200))
+            ?? (min: .nan, median: .nan, max: .nan, count: 0)
 
         let lines = Double(made.eventLines)
         print(pad("stage", 22) + pad("min s", 9) + pad("median s", 10) + pad("max s", 9) + pad("M lines/s", 11) + "peak RSS")
@@ -124,12 +125,11 @@ struct BenchSuite {
 
     /// Replays `trace` to the end, then renders the overview `count` times into a
     /// `width`×`height` cell buffer: the cost of one frame without the terminal.
-    static func renderFrames(trace: String, width: Int, height: Int, count: Int) -> (min: Double, median: Double, max: Double, count: Int) {
-        guard let parameters = try? KernelParameters.load(nil),
-              let replay = try? PVReplay.Replay(name: trace, configuration: ReplayConfiguration(),
-                                                parameters: parameters, open: { try FtraceTextReader(path: trace) }),
-              (try? replay.advance(toTraceTime: UInt64.max)) != nil
-        else { return (.nan, .nan, .nan, 0) }
+    static func renderFrames(trace: String, width: Int, height: Int, count: Int) throws -> (min: Double, median: Double, max: Double, count: Int) {
+        let parameters = try KernelParameters.load(nil)
+        let replay = try PVReplay.Replay(name: trace, configuration: ReplayConfiguration(),
+                                         parameters: parameters, open: { try FtraceTextReader(path: trace) })
+        try replay.advance(toTraceTime: UInt64.max)
         let snapshot = replay.snapshot()
         var state = DashboardState(configuration: replay.configuration, profiles: CostProfile.bundledNames,
                                    theme: .dark, speed: nil)
@@ -144,7 +144,7 @@ struct BenchSuite {
             times.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
         }
         times.sort()
-        return (times.first ?? .nan, times[times.count / 2], times.last ?? .nan, count)
+        return (times.first ?? .nan, times.isEmpty ? .nan : times[times.count / 2], times.last ?? .nan, count)
     }
 
     private func pad(_ s: String, _ n: Int) -> String {

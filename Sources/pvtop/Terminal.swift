@@ -88,8 +88,14 @@ final class Terminal: TerminalIO {
                 let style = buffer[x, y].style
                 let start = x
                 wideRun.removeAll(keepingCapacity: true)
-                while x < width, buffer[x, y].style == style {
-                    for scalar in buffer[x, y].character.unicodeScalars { wideRun.append(wchar_t(bitPattern: scalar.value)) }
+                // The right half of a wide character (width 0) belongs to the run of its left
+                // half: ncurses advances two columns for it.
+                while x < width, buffer[x, y].width == 0 || buffer[x, y].style == style {
+                    let cell = buffer[x, y]
+                    if cell.width > 0 {
+                        wideRun.append(wchar_t(bitPattern: cell.scalar.value))
+                        if cell.hasMarks { for m in buffer.marks(x: x, y: y) { wideRun.append(wchar_t(bitPattern: m.value)) } }
+                    }
                     x += 1
                 }
                 let (attributes, pair) = attributesAndPair(style)

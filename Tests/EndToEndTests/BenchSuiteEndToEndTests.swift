@@ -27,3 +27,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir + "/bench-1MB.trace"))
     }
 }
+
+/// `pvtop bench --frames N`: the frame-render figure alone, quick enough to run while profiling.
+@Suite struct BenchFramesEndToEndTests {
+    @Test func framesRendersTheOverviewAndReportsMinMedianMax() throws {
+        let r = Spawn.run([Pvtop.binary, "bench", BenchSuiteEndToEndTests.fixture, "--frames", "3"],
+                          environment: ["SWIFT_BACKTRACE": "interactive=no"])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("frames       3 at 200×60"), "\(r.output)")
+        let line = r.output.split(separator: "\n").first { $0.hasPrefix("render ms") }.map(String.init) ?? ""
+        let numbers = line.split(separator: " ").compactMap { Double($0) }
+        #expect(numbers.count == 3 && numbers[0] > 0 && numbers[0] <= numbers[1] && numbers[1] <= numbers[2], "\(line)")
+    }
+
+    @Test func aTraceThatCannotBeReadExitsTwoNamingIt() {
+        let r = Spawn.run([Pvtop.binary, "bench", "/nonexistent/x.trace", "--frames", "3"],
+                          environment: ["SWIFT_BACKTRACE": "interactive=no"])
+        #expect(r.status == 2, "\(r.output)")
+        #expect(r.output.contains("/nonexistent/x.trace"), "\(r.output)")
+        let bad = Spawn.run([Pvtop.binary, "bench", "--frames", "3", "--reader-only"])
+        #expect(bad.status == 64, "\(bad.output)")
+    }
+}

@@ -34,6 +34,25 @@ import Testing
         #expect(text.contains("native instruction"))
     }
 
+    /// Task names come from the trace: a CJK or emoji comm takes two columns per character, as
+    /// on the terminal, and the rest of the line and the boxes keep their columns.
+    @Test func aWideTaskNameTakesTwoColumnsAndKeepsTheLayout() {
+        let engines = [Fixtures.native(), Fixtures.xen(), Fixtures.kvm()]
+        var wide = Self.stepped
+        wide.task = "编译器🚀-4242"
+        let b = render(StepPanel(stepped: wide, engines: engines, focusedEngine: 1, theme: theme), 160, 20)
+        let plain = render(StepPanel(stepped: Self.stepped, engines: engines, focusedEngine: 1, theme: theme), 160, 20)
+        #expect(b.line(1).contains("cpu1  编译器🚀-4242  pageFault  user=true"))
+        // "编译器🚀" is 8 columns where "cc1" was 3: the event name moves 5 columns right.
+        let nameColumn = { (buffer: CellBuffer) in (0..<160).first { buffer[$0, 1].scalar == "p" && buffer[$0 + 1, 1].scalar == "a" } }
+        #expect(nameColumn(b).map { $0 - 5 } == nameColumn(plain))
+        for y in 0..<20 {
+            #expect((0..<160).reduce(0) { $0 + Int(b[$1, y].width) } == 160, "row \(y)")
+            #expect(b[159, y].scalar == plain[159, y].scalar, "right border, row \(y)")
+        }
+        #expect(b.text.split(separator: "\n").dropFirst(2) == plain.text.split(separator: "\n").dropFirst(2))
+    }
+
     @Test func stepPanelAt80x24ShowsNativeAndTheFocusedEngine() {
         let engines = [Fixtures.native(), Fixtures.xen(), Fixtures.kvm()]
         let b = render(StepPanel(stepped: Self.stepped, engines: engines, focusedEngine: 2, theme: theme), 80, 9)

@@ -90,8 +90,10 @@ public struct EngineColumn: Widget {
             for (i, c) in classes {
                 let n = m.classCounts[i]
                 // The median, not the mean: HdrHistogram's mean walks every bucket, the median
-                // stops half way, and this runs for every class every frame.
-                let median = m.latency[i].totalCount > 0 ? Format.duration(nanoseconds: Double(m.latency[i].valueAtPercentile(50))) : "-"
+                // stops half way, and this runs for every class every frame (RecordedLatency
+                // says why not the histogram's own valueAtPercentile).
+                let median = m.latency[i].totalCount > 0
+                    ? Format.duration(nanoseconds: Double(RecordedLatency.valueAtPercentile(50, of: m.latency[i]))) : "-"
                 line(c.label, Format.count(n) + "  " + Format.pad(median, 8, right: true), fallback: Format.count(n),
                      short: { w in let a = Labels.shorten(c.label, width: w); return Labels.isWhole(a, of: c.label) ? a : nil })
             }

@@ -24,17 +24,31 @@ public struct LatencyPanel: Widget {
     /// parts for k ≤ 3 at 3 significant digits and never straddle a power of two, so each
     /// recorded range falls in exactly one bucket.
     public static func buckets(_ h: Histogram<UInt64>, subdivisions k: Int = 0) -> [Int: UInt64] {
-        buckets(recorded(h), subdivisions: k)
+        Dictionary(uniqueKeysWithValues: buckets(RecordedLatency(h), subdivisions: k).map { ($0.key, $0.count) })
     }
 
-    static func recorded(_ h: Histogram<UInt64>) -> [(value: UInt64, count: UInt64)] {
-        guard h.totalCount > 0 else { return [] }
-        return h.recordedValues().map { (h.lowestEquivalentForValue($0.value), UInt64($0.count)) }
+    /// The non-empty buckets in key order: the recorded ranges ascend and `key` never
+    /// decreases with the value, so equal keys are neighbours and one pass merges them.
+    static func buckets(_ r: RecordedLatency, subdivisions k: Int) -> [(key: Int, count: UInt64)] {
+        var out: [(key: Int, count: UInt64)] = []
+        var before: UInt64 = 0
+        for (value, running) in zip(r.lowest, r.runningCount) {
+            let key = key(value, k), n = running - before
+            before = running
+            if let last = out.last, last.key == key { out[out.count - 1].count &+= n } else { out.append((key, n)) }
+        }
+        return out
     }
 
-    static func buckets(_ values: [(value: UInt64, count: UInt64)], subdivisions k: Int) -> [Int: UInt64] {
-        var out: [Int: UInt64] = [:]
-        for (v, n) in values { out[key(v, k), default: 0] &+= n }
+    /// The same buckets at one subdivision less: key at k − 1 is key at k shifted right by one
+    /// (the exponent's bits move down, the part loses its lowest bit), and neighbours merge.
+    static func halved(_ buckets: [(key: Int, count: UInt64)]) -> [(key: Int, count: UInt64)] {
+        var out: [(key: Int, count: UInt64)] = []
+        out.reserveCapacity(buckets.count)
+        for b in buckets {
+            let key = b.key >> 1
+            if let last = out.last, last.key == key { out[out.count - 1].count &+= b.count } else { out.append((key, b.count)) }
+        }
         return out
     }
 
@@ -53,9 +67,15 @@ public struct LatencyPanel: Widget {
         return "[\(Format.bound(base + step * Double(part))), \(Format.bound(base + step * Double(part + 1))))"
     }
 
+    static func keyRange(_ buckets: [[(key: Int, count: UInt64)]]) -> ClosedRange<Int>? {
+        guard let lo = buckets.compactMap({ $0.first?.key }).min(), let hi = buckets.compactMap({ $0.last?.key }).max()
+        else { return nil }
+        return lo...hi
+    }
+
     public func render(_ area: Rect, into buffer: inout CellBuffer) {
         guard area.width >= 30, area.height >= 4, !engines.isEmpty else { return }
-        let histograms = engines.map { $0.metrics.latency(of: eventClass) }
+        let histograms = engines.map { RecordedLatency($0.metrics.latency(of: eventClass)) }
         let samples = histograms[0].totalCount
         let inner = area.inner
         guard histograms.contains(where: { $0.totalCount > 0 }) else {
@@ -76,47 +96,50 @@ public struct LatencyPanel: Widget {
         }
         let ladderRows = min(LatencyPanel.percentiles.count, max(inner.height - 3, 0))
         let bucketRows = inner.height - 1 - ladderRows - (ladderRows > 0 ? 1 : 0)
-        let recorded = histograms.map(LatencyPanel.recorded)
         // The finest split of each power of two (up to 8 parts) whose rows still fit, but no
         // finer than shows something new: when a coarser split has as many non-empty buckets
         // for every engine, the finer one only adds empty rows.
         var k = 3
-        var buckets: [[Int: UInt64]] = []
-        while true {
-            buckets = recorded.map { LatencyPanel.buckets($0, subdivisions: k) }
-            let keys = buckets.flatMap(\.keys)
-            if k == 0 || (keys.max() ?? 0) - (keys.min() ?? 0) + 1 <= bucketRows { break }
+        var buckets = histograms.map { LatencyPanel.buckets($0, subdivisions: k) }
+        var keyRange = Self.keyRange(buckets)
+        while k > 0, (keyRange?.count ?? 0) > bucketRows {
+            buckets = buckets.map(LatencyPanel.halved)
+            keyRange = Self.keyRange(buckets)
             k -= 1
         }
         while k > 0 {
-            let coarser = recorded.map { LatencyPanel.buckets($0, subdivisions: k - 1) }
-            guard coarser.map(\.count) == buckets.map(\.count) else { break }
+            let coarser = buckets.map(LatencyPanel.halved)
+            guard coarser.map({ $0.count }) == buckets.map({ $0.count }) else { break }
             buckets = coarser
             k -= 1
         }
-        let keys = buckets.flatMap(\.keys)
+        keyRange = Self.keyRange(buckets)
         var ladderTop = inner.maxY - ladderRows
         // Samples are durations on each engine's simulated clock (native: the de-virtualized recording).
         buffer.box(area, title: "latency · \(eventClass.label) · simulated ns, log2" + (k == 0 ? "" : " ÷\(1 << k)"),
                    rightTitle: "n=\(Format.count(samples))  v: class",
                    border: theme.border, titleStyle: theme.title, rightTitleStyle: theme.dim)
-        if bucketRows > 0, let lo = keys.min(), let hi = keys.max() {
+        if bucketRows > 0, let lo = keyRange?.lowerBound, let hi = keyRange?.upperBound {
             // When there are more buckets than rows, keep the rows around native's busiest one.
             var first = lo, last = hi
             if hi - lo + 1 > bucketRows {
-                let peak = buckets[0].max { $0.value < $1.value }?.key ?? lo
+                // The lowest of equally busy buckets, so the choice does not depend on order.
+                let peak = buckets[0].max { $0.count != $1.count ? $0.count < $1.count : $0.key > $1.key }?.key ?? lo
                 first = max(lo, min(peak - bucketRows / 2, hi - bucketRows + 1))
                 last = first + bucketRows - 1
             }
             // The ladder follows the rows directly; spare rows below it get more percentiles.
             ladderTop = min(ladderTop, inner.y + 1 + (last - first + 1) + 1)
-            let largest = buckets.map { $0.values.max() ?? 0 }
+            let largest = buckets.map { b in b.reduce(0) { max($0, $1.count) } }
+            // Rows ascend by key, so each engine's list is read once, front to back.
+            var next = buckets.map { b in b.firstIndex { $0.key >= first } ?? b.count }
             for (r, key) in (first...last).enumerated() {
                 let y = inner.y + 1 + r
                 buffer.put(Format.pad(LatencyPanel.label(key, subdivisions: k), labelWidth - 1, right: true), x: inner.x, y: y,
                            style: theme.dim, clip: inner)
                 for (i, col) in columns.enumerated() {
-                    let n = buckets[i][key] ?? 0
+                    var n: UInt64 = 0
+                    if next[i] < buckets[i].count, buckets[i][next[i]].key == key { n = buckets[i][next[i]].count; next[i] += 1 }
                     let numbers = Format.pad(n == 0 ? "" : Format.count(n), 6, right: true)
                     let x = buffer.put(numbers, x: col.x, y: y, style: theme.text, clip: col)
                     let barWidth = col.maxX - x - 2
