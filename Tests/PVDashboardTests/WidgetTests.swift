@@ -1,4 +1,4 @@
-import PVDashboard
+@testable import PVDashboard
 import PVKernel
 import PVReplay
 import Testing
@@ -156,6 +156,18 @@ import Testing
         let b = render(EngineColumn(engine: Fixtures.xen(), previous: nil, basis: RateBasis(seconds: 0), index: 1, theme: theme), 16, 8)
         #expect(b.line(0) == "┌ xen-pv ──────┐")
         #expect(b.line(1) == "│1.37× +37%    │")
+    }
+
+    @Test func theBatchLineShortensItsWordsNeverItsCount() {
+        var xen = Fixtures.xen()
+        xen.metrics.flushReasonCounts = [7_000, 400, 70]  // 7.47k flushes
+        let column = EngineColumn(engine: xen, previous: nil, basis: RateBasis(seconds: 0), index: 1, theme: theme)
+        #expect(column.batchLine(width: 40)?.hasPrefix("batches 7.47k avg ") == true)
+        #expect(column.batchLine(width: 13) == "batches 7.47k")
+        #expect(column.batchLine(width: 12) == "batch 7.47k")   // 80×24: was clipped to `batches 7.47`
+        #expect(column.batchLine(width: 5) == "7.47k")
+        #expect(EngineColumn(engine: Fixtures.kvm(), previous: nil, basis: RateBasis(seconds: 0), index: 2, theme: theme)
+            .batchLine(width: 40) == nil)
     }
 
     @Test func latencyPanelDrawsLog2RowsAndPercentileLadderWithDeltas() {

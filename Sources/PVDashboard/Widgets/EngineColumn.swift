@@ -113,6 +113,7 @@ public struct EngineColumn: Widget {
             if total == 0 { line("no transitions yet", style: theme.dim) }
             // Transitions by name first (at least three rows), then batching, then settings.
             let breakdownRows = TransitionBreakdown.rowCount(engine)
+            let batchLine = batchLine(width: inner.width)
             let spare = inner.maxY - y - min(breakdownRows, 3) - (batchLine == nil ? 0 : 1)
             let settingsLines = Array(settingsText(width: inner.width).prefix(max(spare, 0)))
             let room = inner.maxY - y - settingsLines.count - (batchLine == nil ? 0 : 1)
@@ -153,13 +154,18 @@ public struct EngineColumn: Widget {
         }
     }
 
-    /// `batches 18k avg 9.3` for batching backends.
-    var batchLine: String? {
+    /// `batches 18k avg 9.3` for batching backends, shortened to what fits `width`: the count
+    /// is never cut (at 80×24 `batches 7.47k` was clipped to `batches 7.47`).
+    func batchLine(width: Int) -> String? {
         guard !engine.descriptor.flushReasons.isEmpty else { return nil }
         let flushes = engine.metrics.flushReasonCounts.reduce(0, &+)
-        guard flushes > 0 else { return "batches 0" }
-        return "batches " + Format.count(flushes) + " avg "
-            + Format.fixed(Double(engine.metrics.batchedEntries) / Double(flushes), 1)
+        let count = Format.count(flushes)
+        var forms = ["batches " + count, "batch " + count, count]
+        if flushes > 0 {
+            forms.insert("batches " + count + " avg "
+                         + Format.fixed(Double(engine.metrics.batchedEntries) / Double(flushes), 1), at: 0)
+        }
+        return forms.first { $0.count <= width } ?? forms.last
     }
 
     /// Settings as `key=value` words wrapped to the width; on/off shown as ✓/✗.
