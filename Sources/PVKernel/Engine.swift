@@ -187,9 +187,7 @@ public final class Engine<B: Backend>: PricingEngine {
         ledger.cpu = 0   // the final flush is charged to CPU 0's clock
         backend.finish(&ledger)
         metrics.pricedCycles += ledger.cycles
-        if cpuClock.count > 0 {
-            cpuClock[0] += profile.nanoseconds(cycles: ledger.cycles)
-        }
+        cpuClock[0] += profile.nanoseconds(cycles: ledger.cycles)   // at least one CPU from init
         ledger.cycles = 0
     }
 
